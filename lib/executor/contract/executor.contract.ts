@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Executor } from '../types.js';
+import type { ContractHarness } from './harness.js';
+import { pagingAndLookupContract } from './paging-and-lookup.contract.js';
+import { predicatesContract } from './predicates.contract.js';
+import { schemaAndValuesContract } from './schema-and-values.contract.js';
+import { segmentsAndArrowContract } from './segments-and-arrow.contract.js';
+import { writesAndTransactionsContract } from './writes-and-transactions.contract.js';
+
+/**
+ * The executor contract: every backend must pass the same suite (apollo-server style). Each backend's
+ * test file calls this with its harness; test names carry the backend in brackets.
+ */
+export function executorContract(harness: ContractHarness): void {
+  describe(`executor contract [${harness.backend}]`, () => {
+    let executor: Executor | undefined;
+    beforeAll(async () => {
+      executor = await harness.open();
+    });
+    afterAll(async () => {
+      await executor?.close();
+    });
+    const ex = () => {
+      if (!executor) throw new Error(`the ${harness.backend} executor did not open`);
+      return executor;
+    };
+    schemaAndValuesContract(harness, ex);
+    predicatesContract(harness, ex);
+    pagingAndLookupContract(harness, ex);
+    writesAndTransactionsContract(harness, ex);
+    segmentsAndArrowContract(harness, ex);
+  });
+}

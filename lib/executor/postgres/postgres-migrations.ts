@@ -1,0 +1,272 @@
+import type { Migration } from '../migrations.js';
+
+/**
+ * PostgreSQL schema, as versioned migrations. Applied migrations are never edited: add a new one.
+ *
+ * Kept Citus-friendly: the segment and flow-object tables are keyed by flow id first (their distribution
+ * column), the overlap guard only looks inside one flow, and there are no foreign keys between entity
+ * tables. Physical conventions: see catalog/columns.ts.
+ */
+export const postgresMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tams 7.0 model',
+    sql: `
+CREATE TABLE service_settings (
+  name text PRIMARY KEY,
+  value jsonb NOT NULL
+);
+
+CREATE TABLE storage_backends (
+  id uuid PRIMARY KEY,
+  store_type text NOT NULL,
+  provider text NOT NULL,
+  store_product text NOT NULL,
+  label text,
+  region text,
+  availability_zone text,
+  default_storage boolean NOT NULL DEFAULT false,
+  config jsonb,
+  created timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX storage_backends_one_default ON storage_backends (default_storage) WHERE default_storage;
+
+CREATE TABLE sources (
+  id uuid PRIMARY KEY,
+  format text NOT NULL,
+  label text,
+  description text,
+  tags jsonb NOT NULL DEFAULT '{}',
+  created timestamptz NOT NULL,
+  created_by text,
+  updated timestamptz NOT NULL,
+  updated_by text
+);
+CREATE INDEX sources_by_label ON sources (label);
+CREATE INDEX sources_by_format ON sources (format);
+CREATE INDEX sources_by_tags ON sources USING gin (tags);
+
+CREATE TABLE flows (
+  id uuid PRIMARY KEY,
+  source_id uuid NOT NULL,
+  format text NOT NULL,
+  codec text,
+  container text,
+  label text,
+  description text,
+  tags jsonb NOT NULL DEFAULT '{}',
+  read_only boolean NOT NULL DEFAULT false,
+  generation bigint,
+  frame_width bigint,
+  frame_height bigint,
+  essence_parameters jsonb,
+  segment_duration jsonb,
+  container_mapping jsonb,
+  avg_bit_rate bigint,
+  max_bit_rate bigint,
+  extra jsonb,
+  created timestamptz NOT NULL,
+  created_by text,
+  updated_by text,
+  metadata_updated timestamptz NOT NULL,
+  metadata_version text NOT NULL,
+  segments_updated timestamptz,
+  timerange_start bigint,
+  timerange_start_open boolean,
+  timerange_end bigint,
+  timerange_end_closed boolean,
+  CHECK ((timerange_start_open IS NULL) = (timerange_end_closed IS NULL)),
+  CHECK (timerange_start_open IS NULL OR (timerange_start IS NOT NULL AND timerange_end IS NOT NULL))
+);
+CREATE INDEX flows_by_source ON flows (source_id);
+CREATE INDEX flows_by_label ON flows (label);
+CREATE INDEX flows_by_format_codec ON flows (format, codec);
+CREATE INDEX flows_by_tags ON flows USING gin (tags);
+
+CREATE TABLE flow_collection_items (
+  collection_id uuid NOT NULL,
+  position bigint NOT NULL,
+  member_id uuid NOT NULL,
+  role text NOT NULL,
+  container_mapping jsonb,
+  PRIMARY KEY (collection_id, position)
+);
+CREATE INDEX flow_collection_items_by_member ON flow_collection_items (member_id);
+
+CREATE TABLE segments (
+  flow_id uuid NOT NULL,
+  timerange_start bigint NOT NULL,
+  timerange_start_open boolean NOT NULL,
+  timerange_end bigint NOT NULL,
+  timerange_end_closed boolean NOT NULL,
+  object_id text NOT NULL,
+  ts_offset bigint NOT NULL DEFAULT 0,
+  last_duration bigint,
+  sample_offset bigint,
+  sample_count bigint,
+  key_frame_count bigint,
+  get_urls jsonb,
+  created timestamptz NOT NULL,
+  PRIMARY KEY (flow_id, timerange_start, timerange_start_open),
+  -- Never empty: start < end, or an instant [t] with both markers inclusive.
+  CHECK (timerange_start < timerange_end
+    OR (timerange_start = timerange_end AND NOT timerange_start_open AND timerange_end_closed))
+);
+CREATE INDEX segments_by_object ON segments (object_id, flow_id);
+
+-- Overlap guard, checked once per INSERT statement over the rows it added. Stored segments of a flow
+-- never overlap, so after an insert any overlap shows between neighbours in start order: each new row is
+-- compared with its predecessor and successor (two index probes). Concurrent writers to one flow are
+-- serialised by a per-flow advisory lock taken before the check; at READ COMMITTED the check's snapshot
+-- is taken after the lock is granted, so it sees every segment committed before. Higher isolation levels
+-- would check against an older snapshot, so they are refused.
+CREATE FUNCTION tams_segments_no_overlap() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  flow uuid;
+  bad record;
+BEGIN
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'segments must be written at READ COMMITTED isolation (the overlap guard relies on it)'
+      USING ERRCODE = 'TAM03';
+  END IF;
+  FOR flow IN SELECT DISTINCT flow_id FROM new_segments ORDER BY 1 LOOP
+    PERFORM pg_advisory_xact_lock(1952542061, hashtext(flow::text));
+  END LOOP;
+  SELECT n.flow_id, n.timerange_start INTO bad
+  FROM new_segments n
+  WHERE EXISTS (
+      SELECT 1 FROM (
+        SELECT s.timerange_end AS e, s.timerange_end_closed AS ec FROM segments s
+        WHERE s.flow_id = n.flow_id
+          AND (s.timerange_start, s.timerange_start_open) < (n.timerange_start, n.timerange_start_open)
+        ORDER BY s.timerange_start DESC, s.timerange_start_open DESC LIMIT 1) p
+      WHERE p.e > n.timerange_start OR (p.e = n.timerange_start AND p.ec AND NOT n.timerange_start_open))
+    OR EXISTS (
+      SELECT 1 FROM (
+        SELECT s.timerange_start AS st, s.timerange_start_open AS so FROM segments s
+        WHERE s.flow_id = n.flow_id
+          AND (s.timerange_start, s.timerange_start_open) > (n.timerange_start, n.timerange_start_open)
+        ORDER BY s.timerange_start ASC, s.timerange_start_open ASC LIMIT 1) q
+      WHERE n.timerange_end > q.st OR (n.timerange_end = q.st AND n.timerange_end_closed AND NOT q.so))
+  LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'segment starting at % ns overlaps another segment of flow %', bad.timerange_start, bad.flow_id
+      USING ERRCODE = 'TAM01';
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+
+CREATE TRIGGER segments_no_overlap AFTER INSERT ON segments
+  REFERENCING NEW TABLE AS new_segments
+  FOR EACH STATEMENT EXECUTE FUNCTION tams_segments_no_overlap();
+
+-- Segments are immutable (7.0: clients delete and re-add); moving one could also bypass the overlap guard.
+CREATE FUNCTION tams_segments_immutable() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'segment flow and timerange cannot change after insert' USING ERRCODE = 'TAM02';
+END
+$fn$;
+
+CREATE TRIGGER segments_immutable BEFORE UPDATE OF
+  flow_id, timerange_start, timerange_start_open, timerange_end, timerange_end_closed ON segments
+  FOR EACH ROW EXECUTE FUNCTION tams_segments_immutable();
+
+CREATE TABLE objects (
+  id text PRIMARY KEY,
+  storage_id uuid,
+  allocated_for_flow_id uuid,
+  first_referenced_by_flow_id uuid,
+  created timestamptz NOT NULL,
+  upload_expires timestamptz
+);
+CREATE INDEX objects_unregistered ON objects (upload_expires) WHERE first_referenced_by_flow_id IS NULL;
+
+CREATE TABLE flow_object_refs (
+  flow_id uuid NOT NULL,
+  object_id text NOT NULL,
+  segment_count bigint NOT NULL CHECK (segment_count >= 0),
+  PRIMARY KEY (flow_id, object_id)
+);
+CREATE INDEX flow_object_refs_by_object ON flow_object_refs (object_id, flow_id);
+
+CREATE TABLE webhooks (
+  id uuid PRIMARY KEY,
+  identity text NOT NULL UNIQUE,
+  url text NOT NULL,
+  api_key_name text,
+  api_key_value text,
+  events jsonb NOT NULL,
+  flow_ids jsonb,
+  source_ids jsonb,
+  flow_collected_by_ids jsonb,
+  source_collected_by_ids jsonb,
+  accept_get_urls jsonb,
+  accept_storage_ids jsonb,
+  presigned boolean,
+  verbose_storage boolean,
+  owner text,
+  created timestamptz NOT NULL,
+  updated timestamptz NOT NULL
+);
+
+CREATE TABLE flow_delete_requests (
+  id uuid PRIMARY KEY,
+  flow_id uuid NOT NULL,
+  timerange_to_delete_start bigint,
+  timerange_to_delete_start_open boolean,
+  timerange_to_delete_end bigint,
+  timerange_to_delete_end_closed boolean,
+  timerange_remaining_start bigint,
+  timerange_remaining_start_open boolean,
+  timerange_remaining_end bigint,
+  timerange_remaining_end_closed boolean,
+  object_id text,
+  delete_flow boolean NOT NULL,
+  status text NOT NULL CHECK (status IN ('created', 'started', 'done', 'error')),
+  error jsonb,
+  created timestamptz NOT NULL,
+  created_by text,
+  updated timestamptz NOT NULL,
+  expiry timestamptz
+);
+CREATE INDEX flow_delete_requests_by_status ON flow_delete_requests (status, created);
+
+CREATE TABLE event_outbox (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_type text NOT NULL,
+  event_timestamp timestamptz NOT NULL,
+  flow_id uuid,
+  source_id uuid,
+  payload jsonb NOT NULL
+);
+
+CREATE TABLE outbox_cursors (
+  consumer text PRIMARY KEY,
+  last_seq bigint NOT NULL,
+  updated timestamptz NOT NULL
+);
+
+CREATE TABLE principals (
+  id uuid PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  scopes jsonb NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  created timestamptz NOT NULL
+);
+
+CREATE TABLE api_tokens (
+  id uuid PRIMARY KEY,
+  principal_id uuid NOT NULL REFERENCES principals (id) ON DELETE CASCADE,
+  token_hash text NOT NULL UNIQUE,
+  label text,
+  scopes jsonb,
+  created timestamptz NOT NULL,
+  expires timestamptz,
+  revoked timestamptz,
+  last_used timestamptz
+);
+CREATE INDEX api_tokens_by_principal ON api_tokens (principal_id);
+`,
+  },
+];

@@ -1,0 +1,226 @@
+import { InvalidQueryError } from '../errors.js';
+import { decodePageKey, encodePageKey, orderFingerprint } from '../page-key.js';
+import type { Predicate } from '../predicate.js';
+import { equalityFixedColumns } from '../predicate.js';
+import type { AnyOrderTerm } from '../types.js';
+import { MAX_PAGE_SIZE } from '../types.js';
+import { decodeColumn } from './codec.js';
+import { compilePredicate } from './compile-predicate.js';
+import type { Dialect } from './dialect.js';
+import { Params, quoteIdent } from './dialect.js';
+import type { PhysicalColumn } from './table-info.js';
+import { TableInfo } from './table-info.js';
+import { isList } from './is-list.js';
+
+export type RawRow = Record<string, unknown>;
+
+/** Turns raw driver rows into logical rows of a projection. Built once per query shape. */
+export interface RowDecoder {
+  readonly physical: readonly PhysicalColumn[];
+  decode(raw: RawRow): Record<string, unknown>;
+}
+
+const decoderCache = new Map<string, RowDecoder>();
+
+export function rowDecoder(table: TableInfo, columns: readonly string[], dialect: Dialect): RowDecoder {
+  const cacheKey = `${dialect.name}|${table.name}|${columns.join(',')}`;
+  const cached = decoderCache.get(cacheKey);
+  if (cached) return cached;
+  const plan = columns.map((name) => ({ name, spec: table.column(name), physical: table.physicalOf(name) }));
+  const decoder: RowDecoder = {
+    physical: plan.flatMap((c) => c.physical),
+    decode(raw) {
+      const row: Record<string, unknown> = {};
+      for (const c of plan) {
+        const values = c.physical.map((p) => dialect.fromResult(p.kind, raw[p.name]));
+        row[c.name] = decodeColumn(c.spec, values);
+      }
+      return row;
+    },
+  };
+  decoderCache.set(cacheKey, decoder);
+  return decoder;
+}
+
+export function projection(table: TableInfo, columns: readonly string[] | undefined): readonly string[] {
+  if (columns === undefined) return table.columnNames;
+  if (!isList(columns) || columns.length === 0)
+    throw new InvalidQueryError('INVALID_QUERY', 'columns must be a non-empty array of column names');
+  for (const c of columns) table.column(c);
+  return [...new Set(columns)];
+}
+
+export interface SortPlan {
+  readonly keys: readonly PhysicalColumn[];
+  readonly directions: readonly ('asc' | 'desc')[];
+  readonly fingerprint: string;
+}
+
+/** The total sort order of a query: the requested terms, then the primary key minus fixed columns. */
+export function sortPlan(
+  table: TableInfo,
+  orderBy: readonly AnyOrderTerm[] | undefined,
+  where: Predicate | undefined,
+): SortPlan {
+  if (orderBy !== undefined && !isList(orderBy))
+    throw new InvalidQueryError('INVALID_QUERY', 'orderBy must be an array of { column, direction }');
+  const keys: PhysicalColumn[] = [];
+  const directions: ('asc' | 'desc')[] = [];
+  const seen = new Set<string>();
+  let last: 'asc' | 'desc' = 'asc';
+  for (const term of orderBy ?? []) {
+    const spec = table.column(term.column);
+    const direction = term.direction ?? 'asc';
+    if (direction !== 'asc' && direction !== 'desc')
+      throw new InvalidQueryError(
+        'INVALID_QUERY',
+        `order direction must be "asc" or "desc", got ${String(direction)}`,
+      );
+    if (
+      spec.nullable ||
+      spec.type === 'json' ||
+      spec.type === 'tags' ||
+      (spec.type === 'timerange' && !spec.bounded)
+    )
+      throw new InvalidQueryError(
+        'INVALID_QUERY',
+        `cannot order by ${table.name}.${term.column}: only non-null scalar columns and bounded timeranges sort`,
+      );
+    for (const k of table.sortKeysOf(term.column))
+      if (!seen.has(k.name)) {
+        seen.add(k.name);
+        keys.push(k);
+        directions.push(direction);
+      }
+    last = direction;
+  }
+  const fixed = equalityFixedColumns(where);
+  for (const pkColumn of table.spec.primaryKey) {
+    if (fixed.has(pkColumn)) continue;
+    for (const k of table.sortKeysOf(pkColumn))
+      if (!seen.has(k.name)) {
+        seen.add(k.name);
+        keys.push(k);
+        directions.push(last);
+      }
+  }
+  const shape = `${table.name}|${keys.map((k, i) => `${k.name}:${directions[i]}`).join(',')}`;
+  return { keys, directions, fingerprint: orderFingerprint(shape) };
+}
+
+export function orderByClause(plan: SortPlan): string {
+  return plan.keys
+    .map((k, i) => `${quoteIdent(k.name)} ${plan.directions[i] === 'desc' ? 'DESC' : 'ASC'}`)
+    .join(', ');
+}
+
+/** Rows strictly after `values` in the plan's order. Row-value comparison when directions agree (indexable). */
+function keysetCondition(
+  plan: SortPlan,
+  values: readonly unknown[],
+  params: Params,
+  dialect: Dialect,
+): string {
+  // Parameters are added in the order they appear in the SQL text: `?` placeholders are positional.
+  const param = (i: number) => params.add(dialect.toParam(plan.keys[i]!.kind, values[i]));
+  const cols = plan.keys.map((k) => quoteIdent(k.name));
+  const uniform = plan.directions.every((d) => d === plan.directions[0]);
+  if (uniform) {
+    const op = plan.directions[0] === 'desc' ? '<' : '>';
+    if (cols.length === 1) return `${cols[0]} ${op} ${param(0)}`;
+    // The redundant first-column bound lets planners that do not index row values still seek.
+    const first = `${cols[0]} ${op}= ${param(0)}`;
+    return `(${first} AND (${cols.join(', ')}) ${op} (${cols.map((_, i) => param(i)).join(', ')}))`;
+  }
+  const alternatives = cols.map((col, i) => {
+    const equalPrefix = cols.slice(0, i).map((c, j) => `${c} = ${param(j)}`);
+    const op = plan.directions[i] === 'desc' ? '<' : '>';
+    return `(${[...equalPrefix, `${col} ${op} ${param(i)}`].join(' AND ')})`;
+  });
+  return `(${alternatives.join(' OR ')})`;
+}
+
+export interface CompiledSelect {
+  readonly sql: string;
+  readonly params: unknown[];
+  readonly limit: number;
+  readonly decoder: RowDecoder;
+  readonly plan: SortPlan;
+}
+
+export function checkLimit(limit: unknown, max = MAX_PAGE_SIZE): number {
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > max)
+    throw new InvalidQueryError(
+      'INVALID_QUERY',
+      `limit must be an integer from 1 to ${max}, got ${String(limit)}`,
+    );
+  return limit;
+}
+
+export interface SelectInput {
+  readonly table: string;
+  readonly columns?: readonly string[];
+  readonly where?: Predicate;
+  readonly orderBy?: readonly AnyOrderTerm[];
+  readonly limit: number;
+  readonly after?: string | null;
+}
+
+/** SELECT with projection, predicate, total order, keyset position and LIMIT (one extra row to detect a next page). */
+export function compileSelect(q: SelectInput, dialect: Dialect): CompiledSelect {
+  if (typeof q !== 'object' || q === null)
+    throw new InvalidQueryError('INVALID_QUERY', 'query must be an object');
+  const table = TableInfo.of(q.table);
+  const limit = checkLimit(q.limit);
+  const decoder = rowDecoder(table, projection(table, q.columns), dialect);
+  const plan = sortPlan(table, q.orderBy, q.where);
+  const params = new Params(dialect);
+  const conditions = [
+    compilePredicate({ table, dialect, params, fixed: equalityFixedColumns(q.where) }, q.where),
+  ];
+  if (q.after !== undefined && q.after !== null) {
+    const values = decodePageKey(
+      q.after,
+      plan.fingerprint,
+      plan.keys.map((k) => k.kind),
+    );
+    conditions.push(keysetCondition(plan, values, params, dialect));
+  }
+  const selected = new Map<string, PhysicalColumn>();
+  for (const c of [...decoder.physical, ...plan.keys]) selected.set(c.name, c);
+  const sql =
+    `SELECT ${[...selected.keys()].map(quoteIdent).join(', ')} FROM ${quoteIdent(table.name)} ` +
+    `WHERE ${conditions.join(' AND ')} ORDER BY ${orderByClause(plan)} LIMIT ${params.add(limit + 1)}`;
+  return { sql, params: params.values, limit, decoder, plan };
+}
+
+/** Splits fetched rows (limit + 1) into a page and the key of the next one. */
+export function toPage(
+  compiled: CompiledSelect,
+  raw: RawRow[],
+  dialect: Dialect,
+): { rows: Record<string, unknown>[]; nextPageKey: string | null } {
+  const hasMore = raw.length > compiled.limit;
+  const pageRows = hasMore ? raw.slice(0, compiled.limit) : raw;
+  let nextPageKey: string | null = null;
+  if (hasMore) {
+    const lastRow = pageRows[pageRows.length - 1]!;
+    const { keys } = compiled.plan;
+    nextPageKey = encodePageKey(
+      compiled.plan.fingerprint,
+      keys.map((k) => k.kind),
+      keys.map((k) => dialect.fromResult(k.kind, lastRow[k.name])),
+    );
+  }
+  return { rows: pageRows.map((r) => compiled.decoder.decode(r)), nextPageKey };
+}
+
+export function compileCount(tableName: string, where: Predicate | undefined, dialect: Dialect) {
+  const table = TableInfo.of(tableName);
+  const params = new Params(dialect);
+  const condition = compilePredicate({ table, dialect, params, fixed: equalityFixedColumns(where) }, where);
+  return {
+    sql: `SELECT count(*) AS n FROM ${quoteIdent(table.name)} WHERE ${condition}`,
+    params: params.values,
+  };
+}

@@ -1,0 +1,47 @@
+import type { BackendName } from '../types.js';
+
+/**
+ * The physical kinds values take in SQL parameters and result rows. Each logical column type maps onto one
+ * or more of these (a timerange is int8, bool, int8, bool).
+ */
+export type PhysicalKind = 'uuid' | 'text' | 'int8' | 'bool' | 'datetime' | 'json';
+
+/** What differs between SQL backends, kept as small as the compiler allows. */
+export interface Dialect {
+  readonly name: BackendName;
+  /** The placeholder of the n-th (1-based) parameter. */
+  placeholder(n: number): string;
+  /** Converts a validated JS value of a physical kind into the driver's parameter value. */
+  toParam(kind: PhysicalKind, value: unknown): unknown;
+  /** Converts a driver result value back to the JS value of the physical kind (null stays null). */
+  fromResult(kind: PhysicalKind, value: unknown): unknown;
+  /** SQL literal for a boolean flag, e.g. inside generated conditions. */
+  readonly trueLiteral: string;
+  /** `column IN (...)` for a list of already converted parameter values. */
+  inList(
+    column: string,
+    kind: PhysicalKind,
+    values: readonly unknown[],
+    param: (v: unknown) => string,
+  ): string;
+  /** A `tags` column holds tag `name` with value `value`. */
+  tagEquals(column: string, nameParam: string, valueParam: string): string;
+  /** A `tags` column holds tag `name`. */
+  tagExists(column: string, nameParam: string): string;
+}
+
+/** Double-quoted identifier. Identifiers only ever come from the catalog, quoting is belt and braces. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Collects positional parameters while SQL text is being built. */
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(private readonly dialect: Dialect) {}
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.dialect.placeholder(this.values.length);
+  }
+}

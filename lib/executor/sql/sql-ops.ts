@@ -1,0 +1,265 @@
+import type { Table as ArrowTable } from 'apache-arrow';
+import { ArrowRowConverter, arrowIpcStream } from '../arrow.js';
+import type { ColumnName, InsertRow, TableName } from '../catalog/tables.js';
+import { ExecutorError, InvalidQueryError } from '../errors.js';
+import type { Predicate, ScalarValue } from '../predicate.js';
+import { isIn } from '../predicate.js';
+import type {
+  DeleteOptions,
+  ExecutorOps,
+  AnyOrderTerm,
+  OrderTerm,
+  Page,
+  Projected,
+  RowOutcome,
+  SelectQuery,
+  SetValues,
+  Transaction,
+  UpsertOptions,
+} from '../types.js';
+import { MAX_PAGE_SIZE } from '../types.js';
+import { encodeScalar } from './codec.js';
+import { checkLimit, compileCount, compileSelect, projection, rowDecoder, toPage } from './compile-select.js';
+import {
+  compileDelete,
+  compileUpdate,
+  conflictClause,
+  encodeInsertRows,
+  returningList,
+} from './compile-write.js';
+import type { SqlRunner } from './runner.js';
+import { TableInfo } from './table-info.js';
+import { isList } from './is-list.js';
+
+const LOOKUP_CHUNK = 10_000;
+const DEFAULT_STREAM_BATCH = 10_000;
+
+type AnyRow = Record<string, unknown>;
+
+/**
+ * The executor operations, written once over a `SqlRunner`: both backends and both contexts (executor,
+ * transaction) share this code, so they cannot drift apart.
+ */
+export class SqlOps implements ExecutorOps {
+  constructor(protected readonly runner: SqlRunner) {}
+
+  get backend() {
+    return this.runner.dialect.name;
+  }
+
+  async select<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
+    query: SelectQuery<T, C>,
+  ): Promise<Page<Projected<T, C>>> {
+    const compiled = compileSelect(query, this.runner.dialect);
+    const raw = await this.runner.all(compiled.sql, compiled.params);
+    return toPage(compiled, raw, this.runner.dialect) as Page<Projected<T, C>>;
+  }
+
+  async selectArrow<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
+    query: SelectQuery<T, C>,
+  ): Promise<ArrowTable> {
+    const table = TableInfo.of(query.table);
+    const converter = new ArrowRowConverter(table, projection(table, query.columns));
+    const page = await this.select(query);
+    return converter.toTable(page.rows);
+  }
+
+  streamArrow<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
+    query: Omit<SelectQuery<T, C>, 'limit' | 'after'> & { readonly batchSize?: number },
+  ): AsyncIterable<Uint8Array> {
+    const table = TableInfo.of(query.table);
+    const converter = new ArrowRowConverter(table, projection(table, query.columns));
+    const limit = checkLimit(query.batchSize ?? DEFAULT_STREAM_BATCH);
+    const select = (after: string | undefined) => this.select({ ...query, limit, after });
+    async function* pages(): AsyncGenerator<AnyRow[]> {
+      let after: string | undefined;
+      do {
+        const page = await select(after);
+        yield page.rows;
+        after = page.nextPageKey ?? undefined;
+      } while (after !== undefined);
+    }
+    return arrowIpcStream(converter, pages());
+  }
+
+  async count<T extends TableName>(table: T, where?: Predicate): Promise<number> {
+    const { sql, params } = compileCount(table, where, this.runner.dialect);
+    const rows = await this.runner.all(sql, params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async lookup<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
+    tableName: T,
+    keyColumn: ColumnName<T>,
+    keys: readonly ScalarValue[],
+    options?: { readonly columns?: readonly C[] },
+  ): Promise<(Projected<T, C> | null)[]> {
+    const table = TableInfo.of(tableName);
+    if (!table.isUniqueKey(keyColumn))
+      throw new InvalidQueryError(
+        'INVALID_QUERY',
+        `${table.name}.${keyColumn} is not a unique key; use lookupMany for one-to-many lookups`,
+      );
+    const groups = await this.fetchByKeys(table, keyColumn, keys, options?.columns, undefined);
+    return keys.map(
+      (k) => (groups.get(this.keyOf(table, keyColumn, k))?.[0] ?? null) as Projected<T, C> | null,
+    );
+  }
+
+  async lookupMany<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
+    tableName: T,
+    column: ColumnName<T>,
+    keys: readonly ScalarValue[],
+    options?: { readonly columns?: readonly C[]; readonly orderBy?: readonly OrderTerm<T>[] },
+  ): Promise<Projected<T, C>[][]> {
+    const table = TableInfo.of(tableName);
+    const groups = await this.fetchByKeys(table, column, keys, options?.columns, options?.orderBy);
+    return keys.map((k) => (groups.get(this.keyOf(table, column, k)) ?? []) as Projected<T, C>[]);
+  }
+
+  /** Normalised map key of a lookup value, equal for the value given and the value read back. */
+  private keyOf(table: TableInfo, column: string, value: unknown): string {
+    const v = encodeScalar(table.name, column, table.column(column), value);
+    return v instanceof Date ? `d${v.getTime()}` : `${typeof v}:${String(v)}`;
+  }
+
+  private async fetchByKeys(
+    table: TableInfo,
+    column: string,
+    keys: readonly ScalarValue[],
+    columns: readonly string[] | undefined,
+    orderBy: readonly AnyOrderTerm[] | undefined,
+  ): Promise<Map<string, AnyRow[]>> {
+    if (!isList(keys)) throw new InvalidQueryError('INVALID_QUERY', 'keys must be an array');
+    const unique = new Map<string, ScalarValue>();
+    for (const k of keys) unique.set(this.keyOf(table, column, k), k);
+    const wanted = projection(table, columns);
+    const fetched = wanted.includes(column) ? wanted : [...wanted, column];
+    const groups = new Map<string, AnyRow[]>();
+    const values = [...unique.values()];
+    for (let i = 0; i < values.length; i += LOOKUP_CHUNK) {
+      const chunk = values.slice(i, i + LOOKUP_CHUNK);
+      const page = await this.select({
+        table: table.name as TableName,
+        columns: fetched as never[],
+        where: isIn(column, chunk),
+        orderBy: orderBy as never,
+        limit: MAX_PAGE_SIZE,
+      });
+      if (page.nextPageKey !== null)
+        throw new InvalidQueryError(
+          'INVALID_QUERY',
+          `lookup of ${table.name} by ${column} matched more than ${MAX_PAGE_SIZE} rows; page through them instead`,
+        );
+      for (const row of page.rows as AnyRow[]) {
+        const key = this.keyOf(table, column, row[column]);
+        const out = wanted === fetched ? row : Object.fromEntries(wanted.map((c) => [c, row[c]]));
+        const group = groups.get(key);
+        if (group) group.push(out);
+        else groups.set(key, [out]);
+      }
+    }
+    return groups;
+  }
+
+  async insert<T extends TableName>(table: T, rows: readonly InsertRow<T>[]): Promise<number> {
+    const physical = encodeInsertRows(table, rows);
+    if (physical.rows.length === 0) return 0;
+    return (await this.runner.insertRows(physical)).count;
+  }
+
+  async insertReturning<T extends TableName, C extends ColumnName<T>>(
+    tableName: T,
+    rows: readonly InsertRow<T>[],
+    returning: readonly C[],
+  ): Promise<Projected<T, C>[]> {
+    const physical = encodeInsertRows(tableName, rows);
+    const list = returningList(physical.table, returning);
+    if (physical.rows.length === 0) return [];
+    const { returned } = await this.runner.insertRows(physical, `RETURNING ${list}`);
+    const decoder = rowDecoder(physical.table, returning, this.runner.dialect);
+    return returned.map((r) => decoder.decode(r)) as Projected<T, C>[];
+  }
+
+  async insertEach<T extends TableName>(tableName: T, rows: readonly InsertRow<T>[]): Promise<RowOutcome[]> {
+    // Validate each row on its own first: a bad value fails that row, not the batch.
+    const outcomes: RowOutcome[] = [];
+    const valid: { index: number; values: readonly unknown[] }[] = [];
+    let template: ReturnType<typeof encodeInsertRows> | undefined;
+    rows.forEach((row, index) => {
+      try {
+        const one = encodeInsertRows(tableName, [row]);
+        template ??= one;
+        valid.push({ index, values: one.rows[0]! });
+        outcomes[index] = { ok: true };
+      } catch (error) {
+        if (!(error instanceof ExecutorError)) throw error;
+        outcomes[index] = { ok: false, error };
+      }
+    });
+    const shape = template;
+    if (!shape || valid.length === 0) return outcomes;
+    await this.runner.inTransaction(async (tx) => {
+      try {
+        // Usual case: every row goes in with one bulk statement.
+        await tx.savepoint(() => tx.insertRows({ ...shape, rows: valid.map((v) => v.values) }));
+        return;
+      } catch (error) {
+        if (!(error instanceof ExecutorError) || error.retryable) throw error;
+      }
+      for (const v of valid) {
+        try {
+          await tx.savepoint(() => tx.insertRows({ ...shape, rows: [v.values] }));
+        } catch (error) {
+          if (!(error instanceof ExecutorError) || error.retryable) throw error;
+          outcomes[v.index] = { ok: false, error };
+        }
+      }
+    });
+    return outcomes;
+  }
+
+  async upsert<T extends TableName>(
+    tableName: T,
+    rows: readonly InsertRow<T>[],
+    options: UpsertOptions<T>,
+  ): Promise<number> {
+    const physical = encodeInsertRows(tableName, rows);
+    const clause = conflictClause(physical.table, options);
+    if (physical.rows.length === 0) return 0;
+    return (await this.runner.insertRows(physical, clause)).count;
+  }
+
+  async update<T extends TableName>(tableName: T, where: Predicate, set: SetValues<T>): Promise<number> {
+    const { sql, params } = compileUpdate(tableName, where, set, this.runner.dialect);
+    return this.runner.write(sql, params, tableName);
+  }
+
+  async delete<T extends TableName>(
+    tableName: T,
+    where: Predicate,
+    options?: DeleteOptions<T>,
+  ): Promise<number> {
+    const { sql, params } = compileDelete(tableName, where, options, undefined, this.runner.dialect);
+    return this.runner.write(sql, params, tableName);
+  }
+
+  async deleteReturning<T extends TableName, C extends ColumnName<T>>(
+    tableName: T,
+    where: Predicate,
+    returning: readonly C[],
+    options?: DeleteOptions<T>,
+  ): Promise<Projected<T, C>[]> {
+    const { sql, params, table } = compileDelete(tableName, where, options, returning, this.runner.dialect);
+    const rows = await this.runner.writeReturning(sql, params, tableName);
+    const decoder = rowDecoder(table, returning, this.runner.dialect);
+    return rows.map((r) => decoder.decode(r)) as Projected<T, C>[];
+  }
+}
+
+/** The operations bound to one open transaction. */
+export class TransactionOps extends SqlOps implements Transaction {
+  async savepoint<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
+    return this.runner.savepoint(() => fn(this));
+  }
+}

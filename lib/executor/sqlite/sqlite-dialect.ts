@@ -1,0 +1,56 @@
+import type { Dialect, PhysicalKind } from '../sql/dialect.js';
+
+/**
+ * SQLite physical types: integers (bigint, read with safe integers on), booleans as 0/1, datetimes as
+ * epoch milliseconds, JSON as text.
+ */
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  placeholder: () => '?',
+  trueLiteral: '1',
+
+  toParam(kind: PhysicalKind, value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    switch (kind) {
+      case 'bool':
+        return value ? 1 : 0;
+      case 'datetime':
+        return BigInt((value as Date).getTime());
+      case 'int8':
+      case 'uuid':
+      case 'text':
+      case 'json':
+        return value;
+    }
+  },
+
+  fromResult(kind: PhysicalKind, value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    switch (kind) {
+      case 'int8':
+        return typeof value === 'bigint' ? value : BigInt(value as number);
+      case 'bool':
+        return value !== 0n && value !== 0;
+      case 'datetime':
+        return new Date(Number(value));
+      case 'json':
+        return JSON.parse(value as string) as unknown;
+      case 'uuid':
+      case 'text':
+        return value;
+    }
+  },
+
+  inList(column, _kind, values, param) {
+    return `${column} IN (${values.map(param).join(', ')})`;
+  },
+
+  // json_each compares keys as plain strings, so any tag name is safe (no JSON-path syntax involved).
+  tagEquals(column, nameParam, valueParam) {
+    return `EXISTS (SELECT 1 FROM json_each(${column}) WHERE key = ${nameParam} AND type = 'text' AND value = ${valueParam})`;
+  },
+
+  tagExists(column, nameParam) {
+    return `EXISTS (SELECT 1 FROM json_each(${column}) WHERE key = ${nameParam})`;
+  },
+};
