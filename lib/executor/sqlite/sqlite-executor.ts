@@ -143,8 +143,7 @@ export class SqliteExecutor extends SqlOps implements Executor {
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     };
     try {
-      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-      const writer = SqliteConnection.open(options.path, settings);
+      const writer = openWriter(options.path, settings);
       try {
         migrate(writer);
         const reader =
@@ -177,6 +176,22 @@ export class SqliteExecutor extends SqlOps implements Executor {
 
   close(): Promise<void> {
     return this.database.close();
+  }
+}
+
+/** Opens (creating it and its directory when missing) the database file, naming it in any failure. */
+function openWriter(path: string, settings: { synchronous: SqliteSynchronous; busyTimeoutMs: number }) {
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    return SqliteConnection.open(path, settings);
+  } catch (e) {
+    throw new ExecutorError(
+      'UNAVAILABLE',
+      `cannot open the SQLite database ${path}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
