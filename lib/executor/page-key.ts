@@ -11,8 +11,16 @@ import type { PhysicalKind } from './sql/dialect.js';
 const VERSION = 1;
 const MAX_KEY_LENGTH = 4096;
 
+const fingerprints = new Map<string, string>();
+
+/** A short hash of a sort order (memoised: the same few orders are used by every request). */
 export function orderFingerprint(shape: string): string {
-  return createHash('sha256').update(shape).digest('base64url').slice(0, 12);
+  let fingerprint = fingerprints.get(shape);
+  if (fingerprint === undefined) {
+    fingerprint = createHash('sha256').update(shape).digest('base64url').slice(0, 12);
+    if (fingerprints.size < 10_000) fingerprints.set(shape, fingerprint);
+  }
+  return fingerprint;
 }
 
 type Encoded = string | boolean | null;

@@ -26,15 +26,33 @@ export function rowDecoder(table: TableInfo, columns: readonly string[], dialect
   const cacheKey = `${dialect.name}|${table.name}|${columns.join(',')}`;
   const cached = decoderCache.get(cacheKey);
   if (cached) return cached;
-  const plan = columns.map((name) => ({ name, spec: table.column(name), physical: table.physicalOf(name) }));
+  // One closure per column, prepared once: decoding is on the hot path of every listing.
+  const plan = columns.map((name) => {
+    const spec = table.column(name);
+    const physical = table.physicalOf(name);
+    if (physical.length === 1) {
+      const [{ name: col, kind }] = physical as [PhysicalColumn];
+      return {
+        name,
+        physical,
+        read: (raw: RawRow) => decodeColumn(spec, [dialect.fromResult(kind, raw[col])]),
+      };
+    }
+    return {
+      name,
+      physical,
+      read: (raw: RawRow) =>
+        decodeColumn(
+          spec,
+          physical.map((p) => dialect.fromResult(p.kind, raw[p.name])),
+        ),
+    };
+  });
   const decoder: RowDecoder = {
     physical: plan.flatMap((c) => c.physical),
     decode(raw) {
       const row: Record<string, unknown> = {};
-      for (const c of plan) {
-        const values = c.physical.map((p) => dialect.fromResult(p.kind, raw[p.name]));
-        row[c.name] = decodeColumn(c.spec, values);
-      }
+      for (const c of plan) row[c.name] = c.read(raw);
       return row;
     },
   };

@@ -31,6 +31,9 @@ export class SqliteConnection {
       db.pragma(`synchronous = ${options.synchronous}`);
     }
     db.pragma('foreign_keys = ON');
+    // 64 MiB page cache instead of SQLite's 2 MiB: bulk segment inserts touch random pages of the object
+    // index, and the bench measured ~35% more rows/s with a larger cache.
+    db.pragma('cache_size = -65536');
     return new SqliteConnection(db);
   }
 
