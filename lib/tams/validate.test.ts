@@ -68,7 +68,7 @@ describe('validateTagName', () => {
     ['', 'must not be empty'],
     ['x'.repeat(MAX_TAG_NAME_LENGTH + 1), 'longer than the limit of 256'],
     ['a\nb', 'control characters'],
-    ['a\u0000b', 'control characters'],
+    ['a\u0000b', 'NUL character'],
     ['a\u007fb', 'control characters'],
     ['a\u0085b', 'control characters'],
     ['a\ud800b', 'lone UTF-16 surrogate'],
@@ -160,15 +160,19 @@ describe('validateLabel and validateDescription', () => {
     });
   });
 
-  it('reject lone surrogates and non-strings, and allow any well-formed text', () => {
+  it('reject lone surrogates, NUL and non-strings, and allow any other well-formed text', () => {
     expect(errorOf(validateLabel('a\udfffb'))?.message).toContain('surrogate');
+    expect(errorOf(validateLabel('a\u0000b'))?.message).toContain('NUL');
     expect(errorOf(validateDescription(null))?.message).toContain('expected a string');
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 50 }), (text) => {
-        expect(validateLabel(text)).toEqual({ ok: true, value: text });
-        expect(validateDescription(text)).toEqual({ ok: true, value: text });
-        expect(validateTagValue(text).ok).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 50 }).filter((t) => !t.includes('\u0000')),
+        (text) => {
+          expect(validateLabel(text)).toEqual({ ok: true, value: text });
+          expect(validateDescription(text)).toEqual({ ok: true, value: text });
+          expect(validateTagValue(text).ok).toBe(true);
+        },
+      ),
     );
   });
 });

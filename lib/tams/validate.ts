@@ -1,7 +1,7 @@
 /**
  * Validation of the free-form strings and identifiers of TAMS 7.0 entities. 7.0 limits none of these
  * strings; the limits here keep hostile input bounded and are ours, not the spec's. Lengths are counted
- * in UTF-16 code units. Lone surrogates are rejected everywhere because they cannot be stored as UTF-8.
+ * in UTF-16 code units. Lone surrogates and NUL are rejected everywhere because they cannot be stored.
  */
 import { describeValue } from './describe-value.js';
 import { fail, ok } from './result.js';
@@ -101,5 +101,7 @@ function checkString(value: unknown, maxLength: number, code: string, what: stri
   if (LONE_SURROGATE.test(value)) {
     return broken('it contains a lone UTF-16 surrogate, which cannot be stored as UTF-8');
   }
+  // PostgreSQL text cannot hold U+0000; refuse it on every backend so both behave alike.
+  if (value.includes('\u0000')) return broken('it contains a NUL character, which cannot be stored');
   return ok(value);
 }
