@@ -69,6 +69,15 @@ export interface ExecutorOps {
     query: SelectQuery<T, C>,
   ): Promise<Page<Projected<T, C>>>;
 
+  /**
+   * Several selects in one round trip, one page each, in query order. All must read the same table with
+   * the same columns and sort keys (directions, predicates, limits and page keys may differ). For
+   * DataLoader: e.g. the first page of segments of every flow in a response.
+   */
+  selectBatch<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
+    queries: readonly SelectQuery<T, C>[],
+  ): Promise<Page<Projected<T, C>>[]>;
+
   /** The same query as `select`, as an Arrow table (timestamps as Int64 nanoseconds). */
   selectArrow<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
     query: SelectQuery<T, C>,

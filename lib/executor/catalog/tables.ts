@@ -103,6 +103,8 @@ export const catalog = {
       metadata_updated: datetime,
       metadata_version: text,
       segments_updated: optDatetime,
+      /** Segments registered in the flow, maintained with them (so no request counts millions of rows). */
+      segment_count: { type: 'bigint', default: { kind: 'literal', value: 0n } },
       /** Maintained from the flow's segments; EMPTY when it has none. */
       timerange: { type: 'timerange', nullable: true, bounded: true, default: { kind: 'emptyTimeRange' } },
     },

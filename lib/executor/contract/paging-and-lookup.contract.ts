@@ -149,6 +149,53 @@ export function pagingAndLookupContract(_h: ContractHarness, ex: () => Executor)
     });
   });
 
+  describe('batched selects', () => {
+    it('answers several paged window queries in one round trip, each with its own page key', async () => {
+      const flows = [uuid(), uuid(), uuid()];
+      await ex().insert(
+        'segments',
+        flows.flatMap((f, k) =>
+          Array.from({ length: 10 + k }, (_, i) => segment(f, `[${i}:0_${i + 1}:0)`, `${k}-${i}`)),
+        ),
+      );
+      const query = (flowId: string, direction: 'asc' | 'desc', after: string | null = null) => ({
+        table: 'segments' as const,
+        columns: ['object_id' as const],
+        where: and(eq('flow_id', flowId), overlaps('timerange', timeRange('[2:0_'))),
+        orderBy: [{ column: 'timerange' as const, direction }],
+        limit: 4,
+        after,
+      });
+      const first = await ex().selectBatch([
+        query(flows[0]!, 'asc'),
+        query(flows[1]!, 'desc'),
+        query(uuid(), 'asc'),
+      ]);
+      expect(first.map((p) => p.rows.map((r) => r.object_id))).toEqual([
+        ['0-2', '0-3', '0-4', '0-5'],
+        ['1-10', '1-9', '1-8', '1-7'],
+        [],
+      ]);
+      const second = await ex().selectBatch([
+        query(flows[1]!, 'desc', first[1]!.nextPageKey),
+        query(flows[0]!, 'asc', first[0]!.nextPageKey),
+      ]);
+      expect(second.map((p) => p.rows.map((r) => r.object_id))).toEqual([
+        ['1-6', '1-5', '1-4', '1-3'],
+        ['0-6', '0-7', '0-8', '0-9'],
+      ]);
+      expect(second[1]!.nextPageKey).toBeNull();
+      // More queries than one statement holds are split transparently.
+      const many = await ex().selectBatch(Array.from({ length: 250 }, (_, i) => query(flows[i % 3]!, 'asc')));
+      expect(many.map((p) => p.rows.length)).toEqual(Array.from({ length: 250 }, () => 4));
+      await expectErrorCode(
+        () =>
+          ex().selectBatch([query(flows[0]!, 'asc'), { ...query(flows[1]!, 'asc'), columns: ['flow_id'] }]),
+        'INVALID_QUERY',
+      );
+    });
+  });
+
   describe('batch lookup', () => {
     it('returns rows in key order with misses as null, in one call for many keys', async () => {
       const flows = [flow(), flow(), flow()];

@@ -8,9 +8,9 @@ import { decodeColumn } from './codec.js';
 import { compilePredicate } from './compile-predicate.js';
 import type { Dialect } from './dialect.js';
 import { Params, quoteIdent } from './dialect.js';
+import { isList } from './is-list.js';
 import type { PhysicalColumn } from './table-info.js';
 import { TableInfo } from './table-info.js';
-import { isList } from './is-list.js';
 
 export type RawRow = Record<string, unknown>;
 
@@ -185,14 +185,17 @@ export interface SelectInput {
 }
 
 /** SELECT with projection, predicate, total order, keyset position and LIMIT (one extra row to detect a next page). */
-export function compileSelect(q: SelectInput, dialect: Dialect): CompiledSelect {
+export function compileSelect(
+  q: SelectInput,
+  dialect: Dialect,
+  params = new Params(dialect),
+): CompiledSelect {
   if (typeof q !== 'object' || q === null)
     throw new InvalidQueryError('INVALID_QUERY', 'query must be an object');
   const table = TableInfo.of(q.table);
   const limit = checkLimit(q.limit);
   const decoder = rowDecoder(table, projection(table, q.columns), dialect);
   const plan = sortPlan(table, q.orderBy, q.where);
-  const params = new Params(dialect);
   const conditions = [
     compilePredicate({ table, dialect, params, fixed: equalityFixedColumns(q.where) }, q.where),
   ];
@@ -210,6 +213,41 @@ export function compileSelect(q: SelectInput, dialect: Dialect): CompiledSelect 
     `SELECT ${[...selected.keys()].map(quoteIdent).join(', ')} FROM ${quoteIdent(table.name)} ` +
     `WHERE ${conditions.join(' AND ')} ORDER BY ${orderByClause(plan)} LIMIT ${params.add(limit + 1)}`;
   return { sql, params: params.values, limit, decoder, plan };
+}
+
+/** Column that tells which query of a batch a row belongs to. */
+export const BATCH_COLUMN = '__batch';
+const BATCH_POSITION = '__position';
+/** Queries per statement of a batch (SQLite allows 500 terms in a compound SELECT). */
+export const MAX_BATCH_QUERIES = 100;
+
+/**
+ * Several selects of one table and projection as one statement: each keeps its own predicate, order,
+ * limit and page key (so each is still an index seek), and rows are tagged with their query's index.
+ * This is what lets a DataLoader fetch the first page of segments of N flows in one round trip.
+ */
+export function compileSelectBatch(queries: readonly SelectInput[], dialect: Dialect) {
+  if (!isList(queries) || queries.length === 0 || queries.length > MAX_BATCH_QUERIES)
+    throw new InvalidQueryError('INVALID_QUERY', `a batch holds 1 to ${MAX_BATCH_QUERIES} queries`);
+  const params = new Params(dialect);
+  const compiled = queries.map((q) => compileSelect(q, dialect, params));
+  const columns = compiled.map((c) => c.sql.slice(0, c.sql.indexOf(' FROM ')));
+  if (columns.some((c) => c !== columns[0]) || queries.some((q) => q.table !== queries[0]!.table))
+    throw new InvalidQueryError(
+      'INVALID_QUERY',
+      'batched queries must read the same table, columns and sort keys',
+    );
+  // UNION ALL alone promises no row order: number each branch's rows in the order its own ORDER BY
+  // produced them, and order the whole result by (query, position).
+  const sql =
+    compiled
+      .map(
+        (c, i) =>
+          `SELECT ${i} AS ${quoteIdent(BATCH_COLUMN)}, row_number() OVER () AS ${quoteIdent(BATCH_POSITION)}, ` +
+          `b${i}.* FROM (${c.sql}) AS b${i}`,
+      )
+      .join(' UNION ALL ') + ` ORDER BY ${quoteIdent(BATCH_COLUMN)}, ${quoteIdent(BATCH_POSITION)}`;
+  return { sql, params: params.values, compiled };
 }
 
 /** Splits fetched rows (limit + 1) into a page and the key of the next one. */

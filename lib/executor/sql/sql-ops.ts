@@ -19,7 +19,18 @@ import type {
 } from '../types.js';
 import { MAX_PAGE_SIZE } from '../types.js';
 import { encodeScalar } from './codec.js';
-import { checkLimit, compileCount, compileSelect, projection, rowDecoder, toPage } from './compile-select.js';
+import {
+  BATCH_COLUMN,
+  checkLimit,
+  compileCount,
+  compileSelect,
+  compileSelectBatch,
+  MAX_BATCH_QUERIES,
+  projection,
+  rowDecoder,
+  toPage,
+} from './compile-select.js';
+import type { RawRow } from './compile-select.js';
 import {
   compileDelete,
   compileUpdate,
@@ -53,6 +64,25 @@ export class SqlOps implements ExecutorOps {
     const compiled = compileSelect(query, this.runner.dialect);
     const raw = await this.runner.all(compiled.sql, compiled.params);
     return toPage(compiled, raw, this.runner.dialect) as Page<Projected<T, C>>;
+  }
+
+  async selectBatch<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
+    queries: readonly SelectQuery<T, C>[],
+  ): Promise<Page<Projected<T, C>>[]> {
+    const pages: Page<Projected<T, C>>[] = [];
+    for (let i = 0; i < queries.length; i += MAX_BATCH_QUERIES) {
+      const { sql, params, compiled } = compileSelectBatch(
+        queries.slice(i, i + MAX_BATCH_QUERIES),
+        this.runner.dialect,
+      );
+      const raw = await this.runner.all(sql, params);
+      const byQuery = compiled.map((): RawRow[] => []);
+      for (const row of raw) byQuery[Number(row[BATCH_COLUMN])]!.push(row);
+      compiled.forEach((c, k) =>
+        pages.push(toPage(c, byQuery[k]!, this.runner.dialect) as Page<Projected<T, C>>),
+      );
+    }
+    return pages;
   }
 
   async selectArrow<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(

@@ -241,4 +241,9 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_by_principal ON api_tokens (principal_id);
 `,
   },
+  {
+    version: 2,
+    name: 'flow segment counts',
+    sql: `ALTER TABLE flows ADD COLUMN segment_count INTEGER NOT NULL DEFAULT 0 CHECK (segment_count >= 0);`,
+  },
 ];
