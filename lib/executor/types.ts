@@ -32,6 +32,11 @@ export interface SelectQuery<T extends TableName, C extends ColumnName<T> = Colu
   readonly limit: number;
   /** The `nextPageKey` of the previous page; the first page when omitted or null. */
   readonly after?: string | null;
+  /**
+   * Lock the selected rows until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite transactions
+   * already exclude other writers). Only inside a transaction.
+   */
+  readonly lock?: boolean;
 }
 
 export interface Page<R> {

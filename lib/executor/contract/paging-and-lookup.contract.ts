@@ -69,6 +69,13 @@ export function pagingAndLookupContract(_h: ContractHarness, ex: () => Executor)
       }
     });
 
+    it('selects by a whole primary key without an order to sort by', async () => {
+      const page = await ex().select({ table: 'flows', where: eq('id', flows[3]!.id), limit: 5 });
+      expect(page.rows.map((r) => r.id)).toEqual([flows[3]!.id]);
+      expect(page.nextPageKey).toBeNull();
+      expect(await ex().delete('flows', eq('id', uuid()), { limit: 1 })).toBe(0);
+    });
+
     it('ends with a null key on an exactly full last page', async () => {
       const page = await ex().select({ table: 'flows', where: eq('source_id', source), limit: 57 });
       expect(page.rows).toHaveLength(57);

@@ -125,6 +125,36 @@ export function writesAndTransactionsContract(_h: ContractHarness, ex: () => Exe
       await expectErrorCode(() => leaked!.select({ table: 'flows', limit: 1 }), 'MISUSE');
     });
 
+    it('locks selected rows until the transaction ends, and only inside one', async () => {
+      const f = flow({ label: 'before' });
+      await ex().insert('flows', [f]);
+      await expectErrorCode(
+        () => ex().select({ table: 'flows', where: eq('id', f.id), limit: 1, lock: true }),
+        'MISUSE',
+      );
+      const order: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const locked = new Promise<void>((resolve) => {
+        void ex().transaction(async (tx) => {
+          const page = await tx.select({ table: 'flows', where: eq('id', f.id), limit: 1, lock: true });
+          expect(page.rows).toHaveLength(1);
+          resolve();
+          await held;
+          order.push('lock holder commits');
+        });
+      });
+      await locked;
+      const writer = ex()
+        .update('flows', eq('id', f.id), { label: 'after' })
+        .then(() => order.push('writer done'));
+      await new Promise((r) => setTimeout(r, 100));
+      release();
+      await writer;
+      expect(order).toEqual(['lock holder commits', 'writer done']);
+      expect((await ex().lookup('flows', 'id', [f.id]))[0]!.label).toBe('after');
+    });
+
     it('serialises concurrent read-modify-write transactions without losing updates', async () => {
       const consumer = `test-${uuid()}`;
       await ex().insert('outbox_cursors', [{ consumer, last_seq: 0n, updated: NOW }]);

@@ -18,6 +18,7 @@ export const postgresDialect: Dialect = {
   name: 'postgres',
   placeholder: (n) => `$${n}`,
   trueLiteral: 'TRUE',
+  lockClause: ' FOR UPDATE',
 
   toParam(kind: PhysicalKind, value: unknown): unknown {
     if (value === null || value === undefined) return null;

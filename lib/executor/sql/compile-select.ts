@@ -132,6 +132,14 @@ export function orderByClause(plan: SortPlan): string {
     .join(', ');
 }
 
+/**
+ * ` ORDER BY ...`, or nothing when an equality fixes the whole primary key (at most one row matches, and
+ * there is nothing left to sort by).
+ */
+export function orderBySuffix(plan: SortPlan): string {
+  return plan.keys.length ? ` ORDER BY ${orderByClause(plan)}` : '';
+}
+
 /** Rows strictly after `values` in the plan's order. Row-value comparison when directions agree (indexable). */
 function keysetCondition(
   plan: SortPlan,
@@ -182,6 +190,7 @@ export interface SelectInput {
   readonly orderBy?: readonly AnyOrderTerm[];
   readonly limit: number;
   readonly after?: string | null;
+  readonly lock?: boolean;
 }
 
 /** SELECT with projection, predicate, total order, keyset position and LIMIT (one extra row to detect a next page). */
@@ -211,7 +220,8 @@ export function compileSelect(
   for (const c of [...decoder.physical, ...plan.keys]) selected.set(c.name, c);
   const sql =
     `SELECT ${[...selected.keys()].map(quoteIdent).join(', ')} FROM ${quoteIdent(table.name)} ` +
-    `WHERE ${conditions.join(' AND ')} ORDER BY ${orderByClause(plan)} LIMIT ${params.add(limit + 1)}`;
+    `WHERE ${conditions.join(' AND ')}${orderBySuffix(plan)} LIMIT ${params.add(limit + 1)}` +
+    (q.lock ? dialect.lockClause : '');
   return { sql, params: params.values, limit, decoder, plan };
 }
 
@@ -229,6 +239,11 @@ export const MAX_BATCH_QUERIES = 100;
 export function compileSelectBatch(queries: readonly SelectInput[], dialect: Dialect) {
   if (!isList(queries) || queries.length === 0 || queries.length > MAX_BATCH_QUERIES)
     throw new InvalidQueryError('INVALID_QUERY', `a batch holds 1 to ${MAX_BATCH_QUERIES} queries`);
+  if (queries.some((q) => q.lock))
+    throw new InvalidQueryError(
+      'INVALID_QUERY',
+      'batched selects cannot lock rows; select them in a transaction',
+    );
   const params = new Params(dialect);
   const compiled = queries.map((q) => compileSelect(q, dialect, params));
   const columns = compiled.map((c) => c.sql.slice(0, c.sql.indexOf(' FROM ')));

@@ -6,7 +6,7 @@ import { equalityFixedColumns } from '../predicate.js';
 import type { AnyOrderTerm, UpsertOptions } from '../types.js';
 import { describe, encodeColumn } from './codec.js';
 import { compilePredicate } from './compile-predicate.js';
-import { checkLimit, orderByClause, sortPlan } from './compile-select.js';
+import { checkLimit, orderBySuffix, sortPlan } from './compile-select.js';
 import type { Dialect } from './dialect.js';
 import { Params, quoteIdent } from './dialect.js';
 import type { PhysicalColumn } from './table-info.js';
@@ -117,7 +117,7 @@ export function compileDelete(
     const key = pk.length === 1 ? pk[0]! : `(${pk.join(', ')})`;
     sql +=
       `${key} IN (SELECT ${pk.join(', ')} FROM ${quoteIdent(table.name)} WHERE ${condition} ` +
-      `ORDER BY ${orderByClause(plan)} LIMIT ${params.add(limit)})`;
+      `${orderBySuffix(plan).trimStart()} LIMIT ${params.add(limit)})`;
   } else {
     sql += condition;
   }

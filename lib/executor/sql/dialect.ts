@@ -15,6 +15,8 @@ export interface Dialect {
   toParam(kind: PhysicalKind, value: unknown): unknown;
   /** Converts a driver result value back to the JS value of the physical kind (null stays null). */
   fromResult(kind: PhysicalKind, value: unknown): unknown;
+  /** Appended to a SELECT that locks its rows ('' where transactions already serialise writers). */
+  readonly lockClause: string;
   /** SQL literal for a boolean flag, e.g. inside generated conditions. */
   readonly trueLiteral: string;
   /** `column IN (...)` for a list of already converted parameter values. */

@@ -61,6 +61,8 @@ export class SqlOps implements ExecutorOps {
   async select<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
     query: SelectQuery<T, C>,
   ): Promise<Page<Projected<T, C>>> {
+    if (query.lock && !(this instanceof TransactionOps))
+      throw new ExecutorError('MISUSE', 'locking rows only means something inside a transaction');
     const compiled = compileSelect(query, this.runner.dialect);
     const raw = await this.runner.all(compiled.sql, compiled.params);
     return toPage(compiled, raw, this.runner.dialect) as Page<Projected<T, C>>;

@@ -8,6 +8,8 @@ export const sqliteDialect: Dialect = {
   name: 'sqlite',
   placeholder: () => '?',
   trueLiteral: '1',
+  // A write transaction holds SQLite's database lock: nothing else can change the rows.
+  lockClause: '',
 
   toParam(kind: PhysicalKind, value: unknown): unknown {
     if (value === null || value === undefined) return null;
