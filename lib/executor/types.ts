@@ -141,6 +141,13 @@ export interface ExecutorOps {
 
   update<T extends TableName>(table: T, where: Predicate, set: SetValues<T>): Promise<number>;
 
+  /** Adds `deltas` (which may be negative) to numeric columns of the matching rows, in place. */
+  increment<T extends TableName>(
+    table: T,
+    where: Predicate,
+    deltas: Partial<Record<ColumnName<T>, number | bigint>>,
+  ): Promise<number>;
+
   delete<T extends TableName>(table: T, where: Predicate, options?: DeleteOptions<T>): Promise<number>;
 
   /** Deletes and returns the requested columns of the deleted rows. */

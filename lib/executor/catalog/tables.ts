@@ -155,6 +155,8 @@ export const catalog = {
       created: datetime,
       /** Unregistered allocations may be cleaned up after this time. */
       upload_expires: optDatetime,
+      /** Set when a flow dropped its last reference: garbage collection checks it (durably, across restarts). */
+      gc_candidate_since: optDatetime,
     },
     primaryKey: ['id'],
   },

@@ -64,6 +64,36 @@ export function writesAndTransactionsContract(_h: ContractHarness, ex: () => Exe
       await expectErrorCode(() => ex().insert('flow_object_refs', [ref(1n)]), 'DUPLICATE_KEY');
     });
 
+    it('adds to numeric columns in place, also negatively, and type-checks the deltas', async () => {
+      const flowId = uuid();
+      await ex().insert('flow_object_refs', [
+        { flow_id: flowId, object_id: 'a', segment_count: 5n },
+        { flow_id: flowId, object_id: 'b', segment_count: 2n },
+      ]);
+      expect(await ex().increment('flow_object_refs', eq('flow_id', flowId), { segment_count: -2n })).toBe(2);
+      expect(
+        await ex().increment('flow_object_refs', and(eq('flow_id', flowId), eq('object_id', 'a')), {
+          segment_count: 4,
+        }),
+      ).toBe(1);
+      const rows = (
+        await ex().lookupMany('flow_object_refs', 'flow_id', [flowId], { orderBy: [{ column: 'object_id' }] })
+      )[0]!;
+      expect(rows.map((r) => r.segment_count)).toEqual([7n, 0n]);
+      await expectErrorCode(
+        () => ex().increment('flow_object_refs', eq('flow_id', flowId), { segment_count: -1n }),
+        'CONSTRAINT_VIOLATION',
+      );
+      await expectErrorCode(
+        () => ex().increment('flow_object_refs', eq('flow_id', flowId), { object_id: 1 }),
+        'INVALID_QUERY',
+      );
+      await expectErrorCode(
+        () => ex().increment('flow_object_refs', eq('flow_id', flowId), { segment_count: 1.5 }),
+        'INVALID_VALUE',
+      );
+    });
+
     it('returns database-generated values and keeps the outbox sequence increasing', async () => {
       const event = () => ({
         event_type: 'flows/created',

@@ -274,4 +274,12 @@ CREATE INDEX api_tokens_by_principal ON api_tokens (principal_id);
     name: 'flow segment counts',
     sql: `ALTER TABLE flows ADD COLUMN segment_count bigint NOT NULL DEFAULT 0 CHECK (segment_count >= 0);`,
   },
+  {
+    version: 3,
+    name: 'object garbage-collection marks',
+    sql: `
+ALTER TABLE objects ADD COLUMN gc_candidate_since timestamptz;
+CREATE INDEX objects_gc_candidates ON objects (gc_candidate_since) WHERE gc_candidate_since IS NOT NULL;
+`,
+  },
 ];

@@ -177,7 +177,7 @@ describe('connection failures [postgres]', () => {
       const executors = await Promise.all(
         [1, 2, 3].map(() => PostgresExecutor.open({ url: fresh.url, poolSize: 1 })),
       );
-      expect(await Promise.all(executors.map((e) => e.schemaVersion()))).toEqual([2, 2, 2]);
+      expect(await Promise.all(executors.map((e) => e.schemaVersion()))).toEqual([3, 3, 3]);
       await Promise.all(executors.map((e) => e.close()));
     } finally {
       await fresh.drop();

@@ -91,6 +91,36 @@ export function compileUpdate(tableName: string, where: Predicate, set: object, 
   };
 }
 
+export function compileIncrement(tableName: string, where: Predicate, deltas: object, dialect: Dialect) {
+  const table = TableInfo.of(tableName);
+  const params = new Params(dialect);
+  const entries = Object.entries(deltas).filter(([, v]) => v !== undefined);
+  if (entries.length === 0)
+    throw new InvalidQueryError('INVALID_QUERY', 'increment needs at least one column');
+  const assignments = entries.map(([column, delta]) => {
+    const spec = table.column(column);
+    if (spec.type !== 'int' && spec.type !== 'bigint')
+      throw new InvalidQueryError(
+        'INVALID_QUERY',
+        `cannot increment ${table.name}.${column} of type ${spec.type}`,
+      );
+    if (table.spec.immutable?.includes(column))
+      throw new ExecutorError('IMMUTABLE_COLUMN', `${table.name}.${column} cannot change after insert`);
+    const value: unknown = typeof delta === 'number' && Number.isSafeInteger(delta) ? BigInt(delta) : delta;
+    const physical = encodeColumn(table.name, column, { type: 'bigint' }, value)[0];
+    const col = quoteIdent(column);
+    return `${col} = ${col} + ${params.add(dialect.toParam('int8', physical))}`;
+  });
+  const condition = compilePredicate(
+    { table, dialect, params, fixed: equalityFixedColumns(where) },
+    requireWhere(where),
+  );
+  return {
+    sql: `UPDATE ${quoteIdent(table.name)} SET ${assignments.join(', ')} WHERE ${condition}`,
+    params: params.values,
+  };
+}
+
 function requireWhere(where: Predicate | undefined): Predicate {
   // An accidental "update/delete everything" must be spelled out: and() with no conditions.
   if (where === undefined)

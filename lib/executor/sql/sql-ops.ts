@@ -33,6 +33,7 @@ import {
 import type { RawRow } from './compile-select.js';
 import {
   compileDelete,
+  compileIncrement,
   compileUpdate,
   conflictClause,
   encodeInsertRows,
@@ -264,6 +265,15 @@ export class SqlOps implements ExecutorOps {
 
   async update<T extends TableName>(tableName: T, where: Predicate, set: SetValues<T>): Promise<number> {
     const { sql, params } = compileUpdate(tableName, where, set, this.runner.dialect);
+    return this.runner.write(sql, params, tableName);
+  }
+
+  async increment<T extends TableName>(
+    tableName: T,
+    where: Predicate,
+    deltas: Partial<Record<ColumnName<T>, number | bigint>>,
+  ): Promise<number> {
+    const { sql, params } = compileIncrement(tableName, where, deltas, this.runner.dialect);
     return this.runner.write(sql, params, tableName);
   }
 

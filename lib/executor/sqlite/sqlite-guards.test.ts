@@ -46,7 +46,7 @@ describe('database-level guards [sqlite]', () => {
     const error = await SqliteExecutor.open({ path }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExecutorError);
     expect((error as ExecutorError).code).toBe('SCHEMA_VERSION');
-    expect((error as ExecutorError).message).toMatch(/version 999.*knows only up to 2/);
+    expect((error as ExecutorError).message).toMatch(/version 999.*knows only up to 3/);
   });
 
   it('reports an unusable path as UNAVAILABLE, naming it', async () => {
