@@ -63,7 +63,12 @@ export function createFilesystemHandler(options: FilesystemHandlerOptions): Obje
     try {
       objectId = decodeURIComponent(rawId);
     } catch {
-      return sendError(res, 400, 'INVALID_OBJECT_ID', 'the object id in the path is not valid percent-encoding');
+      return sendError(
+        res,
+        400,
+        'INVALID_OBJECT_ID',
+        'the object id in the path is not valid percent-encoding',
+      );
     }
     const problem = objectIdProblem(objectId);
     if (problem !== undefined) {
@@ -75,7 +80,12 @@ export function createFilesystemHandler(options: FilesystemHandlerOptions): Obje
     const expiresParam = params.get('expires');
     const signature = params.get('signature');
     if (expiresParam === null || signature === null) {
-      return sendError(res, 403, 'SIGNATURE_MISSING', 'this URL needs expires and signature; request one from the API');
+      return sendError(
+        res,
+        403,
+        'SIGNATURE_MISSING',
+        'this URL needs expires and signature; request one from the API',
+      );
     }
     const expires = EXPIRES.test(expiresParam) ? Number(expiresParam) : -1;
     const isPut = method === 'PUT';

@@ -1,0 +1,102 @@
+/**
+ * Presigning cost, ours against the SDK's, in the same process: `npx tsx lib/objects/presign.bench.ts`.
+ * Not part of `npm test` (vitest only collects *.test.ts). Each round signs the same 1,000 GET URLs
+ * (TAMS-style `bucket/uuid` object ids) with the S3 store's presignGet, which includes id validation and
+ * the credentials check, and with `getSignedUrl`; rounds are interleaved so that both see the same
+ * machine state, and the URLs of each round are compared, so the bench also proves what it measures.
+ */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFilesystemObjectStore } from './filesystem-store.js';
+import { createS3ObjectStore } from './s3-store.js';
+
+const URLS = 1000;
+const ROUNDS = 9;
+const EXPIRES = 3600;
+const config = { region: 'eu-west-2', bucket: 'tams-media', forcePathStyle: false };
+const credentials = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+const now = Date.now();
+const ids = Array.from({ length: URLS }, () => `${randomUUID()}/${randomUUID()}`);
+const store = await createS3ObjectStore({ ...config, credentials, clock: () => now });
+const sdk = new S3Client({
+  region: config.region,
+  forcePathStyle: config.forcePathStyle,
+  credentials,
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+const fsRoot = await mkdtemp(join(tmpdir(), 'tams-presign-bench-'));
+const fsStore = await createFilesystemObjectStore({
+  root: fsRoot,
+  publicBaseUrl: 'https://tams.example.com',
+  signingKey: randomBytes(32),
+});
+
+function ours(): string[] {
+  return ids.map((id) => store.presignGet(id, { expiresInSeconds: EXPIRES }));
+}
+async function theirs(): Promise<string[]> {
+  const signingDate = new Date(now);
+  const out: string[] = [];
+  for (const id of ids) {
+    out.push(
+      await getSignedUrl(sdk, new GetObjectCommand({ Bucket: config.bucket, Key: id }), {
+        expiresIn: EXPIRES,
+        signingDate,
+      }),
+    );
+  }
+  return out;
+}
+function filesystem(): string[] {
+  return ids.map((id) => fsStore.presignGet(id, { expiresInSeconds: EXPIRES }));
+}
+
+async function time<T>(f: () => T | Promise<T>): Promise<[number, T]> {
+  const start = process.hrtime.bigint();
+  const result = await f();
+  return [Number(process.hrtime.bigint() - start) / 1e6, result];
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const samples = { ours: [] as number[], sdk: [] as number[], filesystem: [] as number[] };
+
+// Round 0 warms up both (JIT, the SDK's endpoint and credential caches) and is not counted.
+for (let round = 0; round <= ROUNDS; round++) {
+  const [oursMs, oursUrls] = await time(ours);
+  const [sdkMs, sdkUrls] = await time(theirs);
+  const [fsMs] = await time(filesystem);
+  const mismatch = oursUrls.findIndex((u, i) => u !== sdkUrls[i]);
+  if (mismatch !== -1)
+    throw new Error(`URL ${mismatch} differs from the SDK's:\n${oursUrls[mismatch]}\n${sdkUrls[mismatch]}`);
+  if (round === 0) continue;
+  samples.ours.push(oursMs);
+  samples.sdk.push(sdkMs);
+  samples.filesystem.push(fsMs);
+}
+
+const fmt = (ms: number) => ms.toFixed(2).padStart(7);
+const row = (name: string, xs: number[]) =>
+  console.log(
+    `${name.padEnd(34)} median ${fmt(median(xs))}  min ${fmt(Math.min(...xs))}  max ${fmt(Math.max(...xs))}`,
+  );
+console.log(
+  `ms per ${URLS} GET URLs, ${ROUNDS} interleaved rounds (node ${process.version}), URLs identical in every round`,
+);
+row('SigV4Presigner (S3 store presignGet)', samples.ours);
+row('SDK getSignedUrl', samples.sdk);
+row('filesystem store presignGet (HMAC)', samples.filesystem);
+console.log(`SDK / ours: ${(median(samples.sdk) / median(samples.ours)).toFixed(1)}x`);
+
+await store.close();
+await fsStore.close();
+await rm(fsRoot, { recursive: true, force: true });
+sdk.destroy();

@@ -1,0 +1,29 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+/** s3rver's built-in account: it knows no other access key. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface RunningS3rver {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process s3rver on a free port with a fresh directory. Note that s3rver checks presigned URLs'
+ * expiry and access key but does NOT verify SigV4 signatures at all.
+ */
+export async function startS3rver(): Promise<RunningS3rver> {
+  const directory = await mkdtemp(join(tmpdir(), 'tams-s3rver-'));
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async close() {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

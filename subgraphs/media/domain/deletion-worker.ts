@@ -1,0 +1,117 @@
+import { and, isIn, range } from '../../../lib/executor/index.js';
+import { advanceDeleteRequest, failDeleteRequest } from './deletion.js';
+import { collectExpiredUploads, collectObjects, sweepCandidates } from './objects.js';
+import type { MediaStore } from './store.js';
+import { write } from './store.js';
+
+export interface DeletionWorkerOptions {
+  /** Segments deleted per transaction. */
+  readonly batch?: number;
+  /** Pause when there is nothing to do (a new request wakes the worker at once). */
+  readonly idleMs?: number;
+  /** Consecutive failures of one request before it is marked `error`. */
+  readonly maxFailures?: number;
+}
+
+/**
+ * Carries out flow delete requests in the background, batch by batch, each batch its own transaction:
+ * a restart resumes where it stopped because progress lives in the database. Between requests it
+ * garbage-collects unreferenced objects and expired, never-registered uploads, and drops expired
+ * finished requests.
+ */
+export class DeletionWorker {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private readonly failures = new Map<string, number>();
+  private readonly batch: number;
+  private readonly idleMs: number;
+  private readonly maxFailures: number;
+
+  constructor(
+    private readonly store: MediaStore,
+    options: DeletionWorkerOptions = {},
+  ) {
+    this.batch = options.batch ?? 5000;
+    this.idleMs = options.idleMs ?? 5000;
+    this.maxFailures = options.maxFailures ?? 5;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Look for work now (a request was just created). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Does one round of work; true when anything was done. Exposed for tests. */
+  async tick(): Promise<boolean> {
+    const now = this.store.now();
+    const pending = (
+      await this.store.executor.select({
+        table: 'flow_delete_requests',
+        columns: ['id'],
+        where: isIn('status', ['created', 'started']),
+        orderBy: [{ column: 'created' }],
+        limit: 10,
+      })
+    ).rows;
+    let worked = false;
+    for (const { id } of pending) {
+      try {
+        const step = await advanceDeleteRequest(this.store, id, this.batch);
+        this.failures.delete(id);
+        if (step.orphanCandidates.length) await collectObjects(this.store, step.orphanCandidates);
+        worked ||= step.progressed;
+      } catch (error) {
+        const count = (this.failures.get(id) ?? 0) + 1;
+        this.failures.set(id, count);
+        this.store.log.error(
+          { err: error, requestId: id, attempt: count },
+          'a flow delete request batch failed',
+        );
+        if (count >= this.maxFailures) {
+          await failDeleteRequest(this.store, id, error);
+          this.failures.delete(id);
+        }
+      }
+      if (!this.running) return worked;
+    }
+    worked = (await sweepCandidates(this.store)) > 0 || worked;
+    worked = (await collectExpiredUploads(this.store)) > 0 || worked;
+    await write(this.store, (tx) =>
+      tx.delete('flow_delete_requests', and(isIn('status', ['done', 'error']), range('expiry', { lt: now }))),
+    );
+    return worked;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.tick();
+      } catch (error) {
+        this.store.log.error({ err: error }, 'the deletion worker failed a round; retrying');
+      }
+      if (!worked && this.running)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.idleMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      this.wakeUp = null;
+    }
+  }
+}

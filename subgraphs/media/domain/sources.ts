@@ -1,0 +1,138 @@
+import type { Row, SetValues, Transaction } from '../../../lib/executor/index.js';
+import { eq } from '../../../lib/executor/index.js';
+import { DomainError, notFound } from '../errors.js';
+import { inferSourceCollections, sameInference } from './collections.js';
+import type { InferredSourceCollection } from './collections.js';
+import { emit, emitSource } from './events.js';
+import type { MediaStore } from './store.js';
+import { collectionReader, write } from './store.js';
+import { validateTags } from '../../../lib/tams/index.js';
+import { check, checkDescription, checkId, checkLabel, checkTagName, checkTagValue } from './validation.js';
+
+/**
+ * Sources: created with their first flow, removed with their last (ADR0018); only label, description
+ * and tags are writable (7.0 has no source 403: sources have no read_only).
+ */
+
+/** The flow's source, created (with its `sources/created` event) when it does not exist yet. */
+export async function ensureSource(
+  tx: Transaction,
+  now: Date,
+  sourceId: string,
+  formatUrn: string,
+  principal: string | null,
+): Promise<void> {
+  const [source] = await tx.lookup('sources', 'id', [sourceId]);
+  if (source) {
+    if (source.format !== formatUrn)
+      throw new DomainError(
+        'SOURCE_FORMAT_MISMATCH',
+        `source ${sourceId} has format ${source.format}; a flow of format ${formatUrn} cannot belong to it`,
+      );
+    return;
+  }
+  await tx.insert('sources', [
+    {
+      id: sourceId,
+      format: formatUrn,
+      created: now,
+      updated: now,
+      created_by: principal,
+      updated_by: principal,
+    },
+  ]);
+  await emitSource(tx, now, 'sources/created', sourceId);
+}
+
+/** Removes the source when no flow refers to it any more (with `sources/deleted`). */
+export async function removeSourceIfUnused(tx: Transaction, now: Date, sourceId: string): Promise<boolean> {
+  if ((await tx.count('flows', eq('source_id', sourceId))) > 0) return false;
+  if ((await tx.delete('sources', eq('id', sourceId))) === 0) return false;
+  await emit(tx, now, 'sources/deleted', { sourceId }, { source_id: sourceId });
+  return true;
+}
+
+/** Inferred collections of sources, to compare before and after a collection change. */
+export function inferredCollections(
+  tx: Transaction,
+  sourceIds: readonly string[],
+): Promise<InferredSourceCollection[]> {
+  return inferSourceCollections(collectionReader(tx), sourceIds);
+}
+
+/** Emits `sources/updated` for each source whose inferred collections changed. */
+export async function emitChangedSources(
+  tx: Transaction,
+  now: Date,
+  sourceIds: readonly string[],
+  before: readonly InferredSourceCollection[],
+): Promise<void> {
+  const after = await inferredCollections(tx, sourceIds);
+  for (const [i, id] of sourceIds.entries()) {
+    if (sameInference(before[i]!, after[i]!)) continue;
+    if ((await tx.lookup('sources', 'id', [id]))[0]) await emitSource(tx, now, 'sources/updated', id);
+  }
+}
+
+async function updateSource(
+  store: MediaStore,
+  id: string,
+  principal: string | null,
+  change: (source: Row<'sources'>) => SetValues<'sources'>,
+): Promise<Row<'sources'>> {
+  const sourceId = checkId(id);
+  return write(store, async (tx) => {
+    const [source] = await tx.lookup('sources', 'id', [sourceId]);
+    if (!source) throw notFound(`source ${sourceId}`);
+    const now = store.now();
+    const set = { ...change(source), updated: now, updated_by: principal ?? source.updated_by };
+    await tx.update('sources', eq('id', sourceId), set);
+    await emitSource(tx, now, 'sources/updated', sourceId);
+    return { ...source, ...set };
+  });
+}
+
+export function setSourceLabel(
+  store: MediaStore,
+  id: string,
+  label: string | null,
+  principal: string | null,
+) {
+  const value = label === null ? null : checkLabel(label);
+  return updateSource(store, id, principal, () => ({ label: value }));
+}
+
+export function setSourceDescription(
+  store: MediaStore,
+  id: string,
+  description: string | null,
+  principal: string | null,
+) {
+  const value = description === null ? null : checkDescription(description);
+  return updateSource(store, id, principal, () => ({ description: value }));
+}
+
+export function setSourceTag(
+  store: MediaStore,
+  id: string,
+  name: string,
+  value: string | null,
+  principal: string | null,
+) {
+  const tagName = checkTagName(name);
+  const tagValue = value === null ? null : checkTagValue(value);
+  return updateSource(store, id, principal, (source) => ({ tags: withTag(source.tags, tagName, tagValue) }));
+}
+
+/** A copy of `tags` with one tag set or (value null) removed; removing a missing tag is a 404. */
+export function withTag(
+  tags: Readonly<Record<string, string>>,
+  name: string,
+  value: string | null,
+): Record<string, string> {
+  const next = { ...tags };
+  if (value !== null) next[name] = value;
+  else if (Object.prototype.hasOwnProperty.call(next, name)) delete next[name];
+  else throw notFound(`tag ${JSON.stringify(name)}`);
+  return { ...check(validateTags(next), 'tags') };
+}

@@ -1,0 +1,97 @@
+import { isIn } from '../../../lib/executor/index.js';
+import type { InsertRow } from '../../../lib/executor/index.js';
+import { v7 as uuidv7 } from 'uuid';
+import type { StorageAllocationInput } from '../__generated__/resolvers-types.js';
+import { DomainError, notFound } from '../errors.js';
+import { assertWritable } from './flows.js';
+import type { MediaStore } from './store.js';
+import { write } from './store.js';
+import { checkId, checkInteger, checkText } from './validation.js';
+
+export const DEFAULT_ALLOCATION = 10;
+export const MAX_ALLOCATION = 1000;
+
+export interface Allocation {
+  readonly objectId: string;
+  readonly putUrl: { url: string; contentType: string | null; headers: Record<string, string> | null };
+}
+
+/**
+ * Storage allocation (7.0 §7.1): new object ids (or the client's, for replication), remembered with the
+ * flow they are for, and an upload URL for each on the chosen backend. Ids are UUIDv7: opaque, and
+ * time-ordered, which keeps the object indexes' inserts local.
+ */
+export async function allocateStorage(
+  store: MediaStore,
+  id: string,
+  input: StorageAllocationInput | null | undefined,
+): Promise<Allocation[]> {
+  const flowId = checkId(id, 'flowId');
+  if (input?.limit != null && input.objectIds != null)
+    throw new DomainError('BAD_REQUEST', 'give either limit or objectIds, not both');
+  const limit = checkInteger(input?.limit ?? DEFAULT_ALLOCATION, 'limit', 1)!;
+  if (limit > MAX_ALLOCATION)
+    throw new DomainError('BAD_REQUEST', `limit: at most ${MAX_ALLOCATION} objects per allocation`);
+  const requested = input?.objectIds?.map((o, i) => {
+    const value = checkText(o, `objectIds[${i}]`, 1024);
+    if (!value) throw new DomainError('BAD_REQUEST', `objectIds[${i}] must not be empty`);
+    return value;
+  });
+  if (requested && (requested.length === 0 || requested.length > MAX_ALLOCATION))
+    throw new DomainError('BAD_REQUEST', `objectIds: give 1 to ${MAX_ALLOCATION} ids`);
+  if (requested && new Set(requested).size !== requested.length)
+    throw new DomainError('BAD_REQUEST', 'objectIds: the same id is given twice');
+  const binding =
+    input?.storageId != null
+      ? store.storage.byId(checkId(input.storageId, 'storageId'))
+      : store.storage.defaultBinding();
+  if (!binding)
+    throw input?.storageId != null
+      ? new DomainError(
+          'UNKNOWN_STORAGE_BACKEND',
+          `storage backend ${input.storageId} is not one of this store's backends`,
+        )
+      : new DomainError('NO_DEFAULT_STORAGE', 'this store has no default storage backend; give storageId');
+
+  const { container, objectIds } = await write(store, async (tx) => {
+    const [flow] = await tx.lookup('flows', 'id', [flowId]);
+    if (!flow) throw notFound(`flow ${flowId}`);
+    assertWritable(flow);
+    if (!flow.container)
+      throw new DomainError(
+        'CONTAINER_NOT_SET',
+        `flow ${flowId} has no container; set it before allocating storage`,
+      );
+    const ids = requested ?? Array.from({ length: limit }, () => uuidv7());
+    if (requested) {
+      const taken = (
+        await tx.select({ table: 'objects', columns: ['id'], where: isIn('id', ids), limit: ids.length })
+      ).rows;
+      if (taken.length)
+        throw new DomainError(
+          'OBJECT_EXISTS',
+          `objectIds: ${taken.map((t) => t.id).join(', ')} already exist in this store`,
+        );
+    }
+    const now = store.now();
+    const rows: InsertRow<'objects'>[] = ids.map((objectId) => ({
+      id: objectId,
+      storage_id: binding.backend.id,
+      allocated_for_flow_id: flowId,
+      created: now,
+      upload_expires: new Date(now.getTime() + store.limits.uploadGraceSeconds * 1000),
+    }));
+    await tx.insert('objects', rows);
+    return { container: flow.container, objectIds: ids };
+  });
+  return objectIds.map((objectId) => {
+    const put = binding.store.presignPut(objectId, {
+      contentType: container,
+      expiresInSeconds: store.limits.putUrlSeconds,
+    });
+    return {
+      objectId,
+      putUrl: { url: put.url, contentType: container, headers: put.headers ? { ...put.headers } : null },
+    };
+  });
+}

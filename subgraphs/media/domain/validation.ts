@@ -1,0 +1,76 @@
+import {
+  validateDescription,
+  validateLabel,
+  validateTagName,
+  validateTags,
+  validateTagValue,
+  validateUuid,
+} from '../../../lib/tams/index.js';
+import type { Result } from '../../../lib/tams/index.js';
+import { DomainError } from '../errors.js';
+import type { TagInput } from '../__generated__/resolvers-types.js';
+
+/** Input checks shared by the mutations: each failure is a 400 naming the field and the rule. */
+
+export function check<T>(result: Result<T>, field: string): T {
+  if (!result.ok) throw new DomainError('BAD_REQUEST', `${field}: ${result.error.message}`);
+  return result.value;
+}
+
+export function checkId(value: string, field = 'id'): string {
+  const r = validateUuid(value);
+  if (!r.ok) throw new DomainError('INVALID_ID', `${field}: ${r.error.message}`);
+  return r.value;
+}
+
+export const checkLabel = (v: string, field = 'label') => check(validateLabel(v), field);
+export const checkDescription = (v: string, field = 'description') => check(validateDescription(v), field);
+export const checkTagName = (v: string) => check(validateTagName(v), 'tag name');
+export const checkTagValue = (v: string) => check(validateTagValue(v), 'tag value');
+
+export function checkTags(tags: readonly TagInput[] | null | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const t of tags ?? []) {
+    if (Object.prototype.hasOwnProperty.call(map, t.name))
+      throw new DomainError('BAD_REQUEST', `tags: the tag ${JSON.stringify(t.name)} is given twice`);
+    map[t.name] = t.value;
+  }
+  return { ...check(validateTags(map), 'tags') };
+}
+
+export function checkInteger(value: number | null | undefined, field: string, min: number): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new DomainError('BAD_REQUEST', `${field}: expected an integer of at least ${min}, got ${value}`);
+  return value;
+}
+
+const MIME = /^[^\s/]+\/[^\s/]+$/;
+
+export function checkMime(value: string | null | undefined, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (!MIME.test(value) || value.length > 255)
+    throw new DomainError(
+      'BAD_REQUEST',
+      `${field}: expected a MIME type such as "video/mp2t", got ${JSON.stringify(value)}`,
+    );
+  return value;
+}
+
+export function checkText(value: string | null | undefined, field: string, max = 4096): string | null {
+  if (value === null || value === undefined) return null;
+  if (value.length > max || value.includes('\u0000') || /\p{Cs}/u.test(value))
+    throw new DomainError('BAD_REQUEST', `${field}: expected text of at most ${max} characters without NUL`);
+  return value;
+}
+
+/** `{numerator, denominator}` with both > 0; the denominator defaults to 1 (7.0 schema default). */
+export function checkRational(
+  value: { numerator: number; denominator?: number | null } | null | undefined,
+  field: string,
+): { numerator: number; denominator: number } | null {
+  if (value === null || value === undefined) return null;
+  const numerator = checkInteger(value.numerator, `${field}.numerator`, 1)!;
+  const denominator = checkInteger(value.denominator ?? 1, `${field}.denominator`, 1)!;
+  return { numerator, denominator };
+}

@@ -1,0 +1,60 @@
+import { and, eq, overlaps } from '../../../lib/executor/index.js';
+import { ETERNITY, intersection, isNonEmpty, spanOf } from '../../../lib/tams/index.js';
+import type { Predicate } from '../../../lib/executor/index.js';
+import type { FlowCollectionItemResolvers, FlowResolvers } from '../__generated__/resolvers-types.js';
+import { formatFromUrn } from '../domain/content-format.js';
+import { flowCollectedBy } from '../domain/collections.js';
+import { DomainError } from '../errors.js';
+import { containerMapping, essenceParameters, rational } from './essence.js';
+import { connection, pageLimit } from './paging.js';
+import { tagList } from './tags.js';
+
+export const Flow: FlowResolvers = {
+  __resolveReference: async (ref, ctx) => ctx.loaders.flow.load(ref.id),
+  sourceId: (flow) => flow.source_id,
+  source: async (flow, _, ctx) => {
+    const source = await ctx.loaders.source.load(flow.source_id);
+    if (!source) throw new DomainError('INTERNAL_SERVER_ERROR', `flow ${flow.id} has no source`);
+    return source;
+  },
+  format: (flow) => formatFromUrn(flow.format),
+  tags: (flow) => tagList(flow.tags),
+  tag: (flow, { name }) => flow.tags[name] ?? null,
+  readOnly: (flow) => flow.read_only,
+  createdBy: (flow) => flow.created_by,
+  updatedBy: (flow) => flow.updated_by,
+  metadataUpdated: (flow) => flow.metadata_updated,
+  metadataVersion: (flow) => flow.metadata_version,
+  segmentsUpdated: (flow) => flow.segments_updated,
+  avgBitRate: (flow) => flow.avg_bit_rate,
+  maxBitRate: (flow) => flow.max_bit_rate,
+  segmentDuration: (flow) => rational(flow.segment_duration),
+  containerMapping: (flow) => containerMapping(flow.container_mapping),
+  essenceParameters: (flow) => essenceParameters(flow.format, flow.essence_parameters),
+  timerange: (flow, { within }) => intersection(flow.timerange, within ?? ETERNITY),
+  flowCollection: (flow, _, ctx) => ctx.loaders.collectionItems.load(flow.id),
+  collectedBy: async (flow, _, ctx) => (await flowCollectedBy(ctx.loaders.collections, [flow.id]))[0]!,
+  segments: async (flow, args, ctx) => {
+    const limit = pageLimit(ctx.store, args.limit);
+    const parts: Predicate[] = [eq('flow_id', flow.id)];
+    const r = args.timerange;
+    if (r != null && !(isNonEmpty(r) && r.start === null && r.end === null))
+      parts.push(overlaps('timerange', r));
+    if (args.objectId != null) parts.push(eq('object_id', args.objectId));
+    const page = await ctx.loaders.page({
+      table: 'segments',
+      where: and(...parts),
+      orderBy: [{ column: 'timerange', direction: args.reverseOrder ? 'desc' : 'asc' }],
+      limit,
+      after: args.after ?? null,
+    });
+    return { ...connection(page, limit), timerange: spanOf(page.rows.map((s) => s.timerange)) };
+  },
+  additionalProperties: (flow) => flow.extra,
+};
+
+export const FlowCollectionItem: FlowCollectionItemResolvers = {
+  id: (item) => item.member_id,
+  containerMapping: (item) => containerMapping(item.container_mapping),
+  flow: (item, _, ctx) => ctx.loaders.flow.load(item.member_id),
+};

@@ -1,0 +1,30 @@
+import type { Resolvers } from '../__generated__/resolvers-types.js';
+import { DateTimeScalar, JSONScalar, LongScalar, TimeRangeScalar, TimestampScalar } from '../scalars.js';
+import { Flow, FlowCollectionItem } from './flow.js';
+import { FlowDeleteRequest, Service, StorageBackend, Webhook } from './misc.js';
+import { Mutation } from './mutation.js';
+import { Query } from './query.js';
+import { MediaObject, Segment } from './segment.js';
+import { Source } from './source.js';
+
+export const resolvers: Resolvers = {
+  Timestamp: TimestampScalar,
+  TimeRange: TimeRangeScalar,
+  DateTime: DateTimeScalar,
+  Long: LongScalar,
+  JSON: JSONScalar,
+  Query,
+  Mutation,
+  Flow,
+  FlowCollectionItem,
+  Source,
+  Segment,
+  MediaObject,
+  Service,
+  StorageBackend,
+  Webhook,
+  FlowDeleteRequest,
+  EssenceParameters: {
+    __resolveType: (e) => (e as unknown as { __typename: 'VideoEssenceParameters' }).__typename,
+  },
+};

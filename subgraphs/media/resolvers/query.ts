@@ -1,0 +1,70 @@
+import { isIn } from '../../../lib/executor/index.js';
+import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+import { readServiceInfo } from '../domain/service-info.js';
+import { checkId } from '../domain/validation.js';
+import { flowPredicate, sourcePredicate } from './filters.js';
+import { connection, pageLimit } from './paging.js';
+
+/** Listings that 7.0 does not page (webhooks, delete requests) are still bounded. */
+const UNPAGED_MAX = 10_000;
+
+export const Query: QueryResolvers = {
+  service: (_, __, ctx) => readServiceInfo(ctx.store),
+  storageBackends: async (_, __, ctx) =>
+    (
+      await ctx.store.executor.select({
+        table: 'storage_backends',
+        orderBy: [{ column: 'created' }],
+        limit: 1000,
+      })
+    ).rows,
+  sources: async (_, args, ctx) => {
+    const limit = pageLimit(ctx.store, args.limit);
+    const page = await ctx.loaders.page({
+      table: 'sources',
+      where: sourcePredicate(args.filter),
+      limit,
+      after: args.after ?? null,
+    });
+    return connection(page, limit);
+  },
+  source: (_, { id }, ctx) => ctx.loaders.source.load(checkId(id)),
+  flows: async (_, args, ctx) => {
+    const limit = pageLimit(ctx.store, args.limit);
+    const page = await ctx.loaders.page({
+      table: 'flows',
+      where: flowPredicate(args.filter),
+      limit,
+      after: args.after ?? null,
+    });
+    return connection(page, limit);
+  },
+  flow: (_, { id }, ctx) => ctx.loaders.flow.load(checkId(id)),
+  mediaObject: async (_, { id }, ctx) => {
+    const object = await ctx.loaders.object.load(id);
+    // 7.0: an object exists in the API once a segment registered it; a bare allocation is not visible.
+    if (!object || object.first_referenced_by_flow_id === null) return null;
+    return { id: object.id, firstReferencedByFlow: object.first_referenced_by_flow_id };
+  },
+  webhooks: async (_, __, ctx) =>
+    (
+      await ctx.store.executor.select({
+        table: 'webhooks',
+        orderBy: [{ column: 'created' }],
+        limit: UNPAGED_MAX,
+      })
+    ).rows,
+  flowDeleteRequests: async (_, __, ctx) =>
+    (
+      await ctx.store.executor.select({
+        table: 'flow_delete_requests',
+        where: isIn('status', ['created', 'started', 'done', 'error']),
+        orderBy: [{ column: 'created', direction: 'desc' }],
+        limit: UNPAGED_MAX,
+      })
+    ).rows.filter((r) => r.expiry === null || r.expiry > ctx.store.now()),
+  flowDeleteRequest: async (_, { id }, ctx) => {
+    const [request] = await ctx.store.executor.lookup('flow_delete_requests', 'id', [checkId(id)]);
+    return request && (request.expiry === null || request.expiry > ctx.store.now()) ? request : null;
+  },
+};
