@@ -1,19 +1,55 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../lib/config/config.js';
+import { checkRole, ConfigError, loadConfig } from '../lib/config/config.js';
+import type { Role } from '../lib/config/config.js';
+import { createLogger } from '../gateway/logger.js';
+import { startService } from '../gateway/service.js';
 import { ExecutorError, openExecutor } from '../lib/executor/index.js';
 import { describePostgresUrl } from '../lib/executor/postgres/postgres-executor.js';
+import { ObjectStoreError } from '../lib/objects/index.js';
 
 /** The `tams` command line. */
 
 const USAGE = `usage: tams <command>
 
 commands:
+  serve [--role embedded|gateway|media|analytics]
+            run the store; embedded (the default) is everything in one process, the other roles are
+            the processes of distributed mode
   migrate   create or upgrade the configured database, print its schema version, exit
-  serve     run the store (not available in this build: see README.md, "Status")
   version   print the version
   help      print this text
 
 Configuration is read from TAMS_* environment variables (README.md, "Configuration").`;
+
+const ROLES: readonly Role[] = ['embedded', 'gateway', 'media', 'analytics'];
+
+/** Runs until SIGINT/SIGTERM, then stops gracefully. */
+async function serve(args: readonly string[]): Promise<number> {
+  let role: Role = 'embedded';
+  if (args.length) {
+    const [flag, value, ...extra] = args;
+    if (flag !== '--role' || !ROLES.includes(value as Role) || extra.length) {
+      console.error(`tams serve: expected --role ${ROLES.join('|')}\n\n${USAGE}`);
+      return 2;
+    }
+    role = value as Role;
+  }
+  const config = loadConfig();
+  checkRole(config, role);
+  const log = createLogger(config.logLevel);
+  const service = await startService(config, role, { log, version: packageVersion() });
+  console.error(
+    `TAMS store (${role}) listening on ${service.url}; GraphQL at ${service.graphqlUrl}` +
+      (config.http.publicUrl !== service.url ? ` (public URL ${config.http.publicUrl})` : ''),
+  );
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log.info({ signal }, 'stopping');
+  await service.close();
+  return 0;
+}
 
 function packageVersion(): string {
   // Works from the sources (cli/) and from the build (dist/cli/).
@@ -40,7 +76,7 @@ async function migrate(): Promise<void> {
 
 export async function main(args: readonly string[]): Promise<number> {
   const [command = 'help', ...rest] = args;
-  if (rest.length > 0) {
+  if (rest.length > 0 && command !== 'serve') {
     console.error(`tams ${command}: unexpected arguments: ${rest.join(' ')}\n\n${USAGE}`);
     return 2;
   }
@@ -50,12 +86,7 @@ export async function main(args: readonly string[]): Promise<number> {
         await migrate();
         return 0;
       case 'serve':
-        console.error(
-          'tams serve: this build has no HTTP server yet. It provides the TAMS time model and the query ' +
-            'executor (SQLite and PostgreSQL); the GraphQL gateway and the TAMS REST API come next. ' +
-            'Run `tams migrate` to create or upgrade the database.',
-        );
-        return 1;
+        return await serve(rest);
       case 'version':
       case '--version':
         console.log(packageVersion());
@@ -74,8 +105,14 @@ export async function main(args: readonly string[]): Promise<number> {
       console.error(`tams ${command}: ${e.message}`);
       return 2;
     }
-    if (e instanceof ExecutorError) {
+    if (e instanceof ExecutorError || e instanceof ObjectStoreError) {
       console.error(`tams ${command}: ${e.message}`);
+      return 1;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(
+        `tams ${command}: the address is in use: ${(e as Error).message}; set TAMS_PORT or TAMS_HOST`,
+      );
       return 1;
     }
     throw e;

@@ -1,53 +1,104 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { checkRole, ConfigError, loadConfig } from './config.js';
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
 
 describe('configuration from the environment', () => {
-  it('defaults to embedded SQLite under ./data, durable at every commit', () => {
+  it('defaults to the embedded store: SQLite and filesystem objects under ./data, on 127.0.0.1:8000', () => {
     expect(loadConfig({})).toEqual({
       dataDir: resolve('data'),
       database: { kind: 'sqlite', path: resolve('data', 'tams.sqlite3'), synchronous: 'FULL' },
+      http: { host: '127.0.0.1', port: 8000, publicUrl: 'http://127.0.0.1:8000' },
+      objects: {
+        kind: 'filesystem',
+        root: resolve('data', 'objects'),
+        signingKeyPath: resolve('data', 'object-signing.key'),
+      },
+      subgraphs: { mediaUrl: undefined, analyticsUrl: undefined },
+      redisUrl: undefined,
+      logLevel: 'info',
+      graphql: { introspection: true },
+      shutdownTimeoutMs: 10_000,
     });
   });
 
-  it('switches to PostgreSQL with a postgres:// URL', () => {
+  it('switches to PostgreSQL with a postgres:// URL and to S3 with a bucket', () => {
     const config = loadConfig({
       TAMS_DATABASE_URL: 'postgresql://tams:pw@db.example:5433/tams',
       TAMS_PG_POOL_SIZE: '25',
       TAMS_DATA_DIR: '/var/lib/tams',
+      TAMS_S3_BUCKET: 'media-store',
+      TAMS_S3_ENDPOINT: 'http://minio:9000',
+      TAMS_S3_PUBLIC_ENDPOINT: 'http://localhost:9000',
     });
-    expect(config).toEqual({
-      dataDir: '/var/lib/tams',
-      database: {
-        kind: 'postgres',
-        url: 'postgresql://tams:pw@db.example:5433/tams',
-        poolSize: 25,
-        statementTimeoutMs: 30_000,
-      },
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://tams:pw@db.example:5433/tams',
+      poolSize: 25,
+      statementTimeoutMs: 30_000,
     });
+    expect(config.objects).toEqual({
+      kind: 's3',
+      endpoint: 'http://minio:9000',
+      publicEndpoint: 'http://localhost:9000',
+      region: 'us-east-1',
+      bucket: 'media-store',
+      prefix: undefined,
+      forcePathStyle: true,
+      createBucket: false,
+    });
+  });
+
+  it('derives the public URL from the listen address unless given', () => {
+    expect(loadConfig({ TAMS_HOST: '0.0.0.0', TAMS_PORT: '9000' }).http.publicUrl).toBe(
+      'http://127.0.0.1:9000',
+    );
+    expect(loadConfig({ TAMS_PUBLIC_URL: 'https://tams.example.com/' }).http.publicUrl).toBe(
+      'https://tams.example.com',
+    );
   });
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ TAMS_DATABASE_URL: '', TAMS_SQLITE_SYNCHRONOUS: '' }).database.kind).toBe('sqlite');
   });
 
-  it('names every bad variable with what was expected, and never echoes a database URL', () => {
-    let error: unknown;
-    try {
+  it('names every bad variable with what was expected, and never echoes a database or Redis URL', () => {
+    const problems = problemsOf(() =>
       loadConfig({
         TAMS_DATABASE_URL: 'mysql://root:hunter2@db/x',
         TAMS_PG_POOL_SIZE: 'many',
         TAMS_SQLITE_SYNCHRONOUS: 'OFF',
-      });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const { problems, message } = error as ConfigError;
-    expect(problems).toHaveLength(3);
-    expect(message).toMatch(/TAMS_DATABASE_URL: expected a postgres:\/\/ URL/);
-    expect(message).toMatch(/TAMS_PG_POOL_SIZE: expected an integer from 1 to 1000 \(got "many"\)/);
-    expect(message).toMatch(/TAMS_SQLITE_SYNCHRONOUS/);
-    expect(message).not.toContain('hunter2');
+        TAMS_REDIS_URL: 'http://user:hunter3@r',
+        TAMS_PORT: '70000',
+        TAMS_PUBLIC_URL: 'ftp://x',
+      }),
+    );
+    expect(problems).toHaveLength(6);
+    const text = problems.join('\n');
+    expect(text).toMatch(/TAMS_DATABASE_URL: expected a postgres:\/\/ URL/);
+    expect(text).toMatch(/TAMS_PG_POOL_SIZE: expected an integer from 1 to 1000 \(got "many"\)/);
+    expect(text).toMatch(/TAMS_PORT: expected an integer from 0 to 65535/);
+    expect(text).not.toMatch(/hunter/);
+  });
+
+  it('refuses half an S3 configuration', () => {
+    expect(problemsOf(() => loadConfig({ TAMS_S3_ENDPOINT: 'http://minio:9000' }))).toEqual([
+      'TAMS_S3_BUCKET: set it to use S3 object storage (other TAMS_S3_* variables are set)',
+    ]);
+  });
+
+  it('checks what each distributed role needs before it starts', () => {
+    expect(problemsOf(() => checkRole(loadConfig({}), 'gateway'))).toHaveLength(2);
+    expect(problemsOf(() => checkRole(loadConfig({}), 'media'))[0]).toMatch(/TAMS_DATABASE_URL/);
+    expect(() => checkRole(loadConfig({}), 'embedded')).not.toThrow();
   });
 });

@@ -15,10 +15,40 @@ export type DatabaseConfig =
       readonly statementTimeoutMs: number;
     };
 
+export type ObjectsConfig =
+  | { readonly kind: 'filesystem'; readonly root: string; readonly signingKeyPath: string }
+  | {
+      readonly kind: 's3';
+      readonly endpoint?: string;
+      /** The endpoint clients reach, when it differs from the one the server uses (e.g. inside compose). */
+      readonly publicEndpoint?: string;
+      readonly region: string;
+      readonly bucket: string;
+      readonly prefix?: string;
+      readonly forcePathStyle: boolean;
+      readonly createBucket: boolean;
+    };
+
+export type Role = 'embedded' | 'gateway' | 'media' | 'analytics';
+
 export interface Config {
-  /** Where embedded state lives (the SQLite file, later the filesystem object store). */
+  /** Where embedded state lives (the SQLite file, the filesystem object store, the URL signing key). */
   readonly dataDir: string;
   readonly database: DatabaseConfig;
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** The origin clients reach this process at, used in the URLs it hands out. */
+    readonly publicUrl: string;
+  };
+  readonly objects: ObjectsConfig;
+  /** Where the gateway role reaches the subgraph roles (distributed mode). */
+  readonly subgraphs: { readonly mediaUrl?: string; readonly analyticsUrl?: string };
+  /** The shared cache tier and event bus (distributed mode); validated here, used by those parts. */
+  readonly redisUrl?: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly graphql: { readonly introspection: boolean };
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -35,6 +65,21 @@ const intFrom = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `expected an integer from ${min} to ${max}`);
 
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const httpUrl = (what: string) =>
+  z.string().refine((u) => {
+    try {
+      const url = new URL(u);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '';
+    } catch {
+      return false;
+    }
+  }, `expected an http(s) URL of ${what}, without query or fragment`);
+
+/** Names whose values are never echoed in messages: they may carry credentials. */
+const SECRET = new Set(['TAMS_DATABASE_URL', 'TAMS_REDIS_URL']);
+
 const env = z.object({
   TAMS_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   TAMS_DATABASE_URL: z
@@ -47,9 +92,38 @@ const env = z.object({
   TAMS_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   TAMS_PG_POOL_SIZE: intFrom(1, 1000).default(10),
   TAMS_PG_STATEMENT_TIMEOUT_MS: intFrom(100, 3_600_000).default(30_000),
+  TAMS_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, 'expected a host name or IP address to listen on')
+    .default('127.0.0.1'),
+  TAMS_PORT: intFrom(0, 65535).default(8000),
+  TAMS_PUBLIC_URL: httpUrl('this server as clients reach it').optional(),
+  TAMS_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+    .optional(),
+  TAMS_S3_ENDPOINT: httpUrl('the S3 endpoint').optional(),
+  TAMS_S3_PUBLIC_ENDPOINT: httpUrl('the S3 endpoint as clients reach it').optional(),
+  TAMS_S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'expected a region such as us-east-1')
+    .default('us-east-1'),
+  TAMS_S3_PREFIX: z.string().max(512).optional(),
+  TAMS_S3_FORCE_PATH_STYLE: bool.optional(),
+  TAMS_S3_CREATE_BUCKET: bool.default(false),
+  TAMS_MEDIA_URL: httpUrl('the media subgraph').optional(),
+  TAMS_ANALYTICS_URL: httpUrl('the analytics subgraph').optional(),
+  TAMS_REDIS_URL: z
+    .string()
+    .refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'expected a redis:// or rediss:// URL')
+    .optional(),
+  TAMS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TAMS_INTROSPECTION: bool.default(true),
+  TAMS_SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
 });
 
-function shown(value: unknown): string {
+function shown(name: string, value: unknown): string {
+  if (SECRET.has(name)) return 'the given value';
   return typeof value === 'string'
     ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
     : 'unset';
@@ -64,9 +138,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '?');
-        // Never echo a database URL: it may carry a password.
-        const value = name === 'TAMS_DATABASE_URL' ? 'the given value' : shown(input[name]);
-        return `${name}: ${issue.message} (got ${value})`;
+        return `${name}: ${issue.message} (got ${shown(name, input[name])})`;
       }),
     );
   }
@@ -80,5 +152,60 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         statementTimeoutMs: e.TAMS_PG_STATEMENT_TIMEOUT_MS,
       }
     : { kind: 'sqlite', path: resolve(dataDir, 'tams.sqlite3'), synchronous: e.TAMS_SQLITE_SYNCHRONOUS };
-  return { dataDir, database };
+  const problems: string[] = [];
+  if (!e.TAMS_S3_BUCKET && (e.TAMS_S3_ENDPOINT || e.TAMS_S3_PREFIX || e.TAMS_S3_PUBLIC_ENDPOINT))
+    problems.push('TAMS_S3_BUCKET: set it to use S3 object storage (other TAMS_S3_* variables are set)');
+  if (problems.length) throw new ConfigError(problems);
+  const objects: ObjectsConfig = e.TAMS_S3_BUCKET
+    ? {
+        kind: 's3',
+        endpoint: e.TAMS_S3_ENDPOINT,
+        publicEndpoint: e.TAMS_S3_PUBLIC_ENDPOINT,
+        region: e.TAMS_S3_REGION,
+        bucket: e.TAMS_S3_BUCKET,
+        prefix: e.TAMS_S3_PREFIX,
+        // Custom endpoints (MinIO, VAST, s3rver) usually need path-style addressing.
+        forcePathStyle: e.TAMS_S3_FORCE_PATH_STYLE ?? e.TAMS_S3_ENDPOINT !== undefined,
+        createBucket: e.TAMS_S3_CREATE_BUCKET,
+      }
+    : {
+        kind: 'filesystem',
+        root: resolve(dataDir, 'objects'),
+        signingKeyPath: resolve(dataDir, 'object-signing.key'),
+      };
+  const publicHost = e.TAMS_HOST === '0.0.0.0' || e.TAMS_HOST === '::' ? '127.0.0.1' : e.TAMS_HOST;
+  return {
+    dataDir,
+    database,
+    http: {
+      host: e.TAMS_HOST,
+      port: e.TAMS_PORT,
+      publicUrl: (
+        e.TAMS_PUBLIC_URL ??
+        `http://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${e.TAMS_PORT}`
+      ).replace(/\/$/, ''),
+    },
+    objects,
+    subgraphs: { mediaUrl: e.TAMS_MEDIA_URL, analyticsUrl: e.TAMS_ANALYTICS_URL },
+    redisUrl: e.TAMS_REDIS_URL,
+    logLevel: e.TAMS_LOG_LEVEL,
+    graphql: { introspection: e.TAMS_INTROSPECTION },
+    shutdownTimeoutMs: e.TAMS_SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/** What a role needs that the environment must provide; checked before anything starts. */
+export function checkRole(config: Config, role: Role): void {
+  const problems: string[] = [];
+  if (role === 'gateway') {
+    if (!config.subgraphs.mediaUrl)
+      problems.push('TAMS_MEDIA_URL: the gateway role needs the media subgraph URL');
+    if (!config.subgraphs.analyticsUrl)
+      problems.push('TAMS_ANALYTICS_URL: the gateway role needs the analytics subgraph URL');
+  }
+  if ((role === 'media' || role === 'analytics') && config.database.kind !== 'postgres')
+    problems.push(
+      `TAMS_DATABASE_URL: the ${role} role of distributed mode shares PostgreSQL with the other roles; set a postgres:// URL`,
+    );
+  if (problems.length) throw new ConfigError(problems);
 }

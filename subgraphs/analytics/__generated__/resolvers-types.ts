@@ -11,7 +11,7 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean };
   Int: { input: number; output: number };
   Float: { input: number; output: number };
-  /** An integer within ±(2^53 − 1). */
+  /** An integer within ±(2^53 − 1), for counts that outgrow GraphQL's 32-bit Int. */
   Long: { input: number; output: number };
   _FieldSet: { input: unknown; output: unknown };
 };

@@ -1,0 +1,48 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { limitErrorCode } from './limits/index.js';
+import type { Logger } from './logger.js';
+
+/** Messages we write for internal errors ourselves; anything else with that code may hold internals. */
+const SAFE_INTERNAL = 'internal error; the server log has the details';
+
+/**
+ * Apollo reports every validation error as GRAPHQL_VALIDATION_FAILED, also those our own rules and
+ * scalars raised with a precise code (a broken limit, a malformed TimeRange literal: BAD_USER_INPUT).
+ * Their code is kept on the original error; it is the one clients should see, in every mode.
+ */
+function ownCode(error: unknown): string | undefined {
+  for (let current = error, hops = 0; typeof current === 'object' && current !== null && hops < 5; hops++) {
+    const { extensions, originalError } = current as {
+      extensions?: { code?: unknown };
+      originalError?: unknown;
+    };
+    if (typeof extensions?.code === 'string' && extensions.code !== 'GRAPHQL_VALIDATION_FAILED')
+      return extensions.code;
+    current = originalError;
+  }
+  return undefined;
+}
+
+/**
+ * The last word on what an error tells a client: its code and message, never a stack trace or the
+ * internals of an unexpected failure (those go to the log, with the request's id).
+ */
+export function formatError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code =
+      limitErrorCode(error) ??
+      (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' ? ownCode(error) : undefined) ??
+      (typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR');
+    const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
+    if (code === 'INTERNAL_SERVER_ERROR' && formatted.message !== SAFE_INTERNAL) {
+      log.error({ err: error, path: formatted.path }, 'unexpected error in a GraphQL operation');
+      return {
+        message: SAFE_INTERNAL,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code },
+      };
+    }
+    return { ...formatted, extensions: { ...extensions, code } };
+  };
+}

@@ -1,0 +1,104 @@
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import type { BaseContext } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import { formatError } from './format-error.js';
+import { limitRules } from './limits/index.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/** Tokens one GraphQL document may have: far above any real query (introspection is ~1,000). */
+const MAX_TOKENS = 20_000;
+
+/** What the gateway knows about each request; subgraph contexts are built from it. */
+export type GatewayContext = BaseContext & {
+  readonly requestId: string;
+  /** The authenticated caller, recorded as created_by/updated_by; null until authentication exists. */
+  readonly principal: string | null;
+};
+
+export interface ServerOptions {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly introspection: boolean;
+}
+
+/** The gateway: the composed supergraph, each subgraph reached in process or over HTTP. */
+export async function createGatewayServer(
+  supergraphSdl: string,
+  dataSource: (subgraph: { name: string; url?: string }) => GraphQLDataSource,
+  options: ServerOptions,
+): Promise<ApolloServer<GatewayContext>> {
+  // @apollo/gateway reports usage data to Apollo's servers unless told not to. A media store keeps its
+  // traffic to itself by default; operators who want it set APOLLO_TELEMETRY_DISABLED=false.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  const gateway = new ApolloGateway({ supergraphSdl, buildService: (s) => dataSource(s) });
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: options.introspection,
+    validationRules: limitRules(),
+    // Bounds the parser's work (and its recursion) before any validation rule runs.
+    parseOptions: { maxTokens: MAX_TOKENS },
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(options.log),
+    plugins: [options.metrics.plugin()],
+    logger: options.log,
+  });
+  await server.start();
+  return server;
+}
+
+/** A subgraph served on its own (distributed mode): the gateway is its only intended client. */
+export async function createSubgraphServer<T extends BaseContext>(
+  schema: GraphQLSchema,
+  options: ServerOptions,
+): Promise<ApolloServer<T>> {
+  const server = new ApolloServer<T>({
+    schema,
+    introspection: true,
+    parseOptions: { maxTokens: MAX_TOKENS },
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(options.log),
+    plugins: [options.metrics.plugin()],
+    logger: options.log,
+  });
+  await server.start();
+  return server;
+}
+
+/**
+ * Fetch for subgraph requests. A subgraph answers an operation it finds invalid (say a malformed
+ * TimeRange literal, which only the subgraph's scalar can check) with HTTP 400 and a GraphQL error body;
+ * the gateway would turn that into an opaque failure, so the body is passed on as the GraphQL response
+ * it is, keeping the subgraph's error codes, exactly as in embedded mode.
+ */
+async function subgraphFetch(url: string, init?: RequestInit): Promise<Response> {
+  const response = await fetch(url, init);
+  if (response.status !== 400 || !(response.headers.get('content-type') ?? '').includes('json'))
+    return response;
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { errors?: unknown };
+    if (Array.isArray(body.errors)) return new Response(text, { status: 200, headers: response.headers });
+  } catch {
+    // not a GraphQL body: fall through to the gateway's own handling of the 400
+  }
+  return new Response(text, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/** A subgraph over HTTP: forwards the request id (and, with authentication, the caller). */
+export function remoteDataSource(url: string): GraphQLDataSource<GatewayContext> {
+  return new RemoteGraphQLDataSource<GatewayContext>({
+    url,
+    fetcher: subgraphFetch,
+    willSendRequest({ request, context }) {
+      if ('requestId' in context && typeof context.requestId === 'string')
+        request.http?.headers.set('x-request-id', context.requestId);
+    },
+  });
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_GRAPHQL_LIMITS,
+  LIMIT_ERROR_CODES,
+  limitErrorCode,
+  limitRules,
+  MAX_GRAPHQL_BODY_BYTES,
+} from './index.js';
+import { aliased, check, nested } from './test-support/schema.js';
+
+describe('limitRules', () => {
+  it('has the documented defaults', () => {
+    expect(DEFAULT_GRAPHQL_LIMITS).toEqual({
+      maxDepth: 15,
+      maxAliases: 30,
+      maxFields: 2000,
+      maxRootFields: 20,
+    });
+    expect(MAX_GRAPHQL_BODY_BYTES).toBe(1_048_576);
+    expect(limitRules()).toHaveLength(4);
+  });
+
+  it('applies the defaults at their limits', () => {
+    expect(check(`{ node { ${nested(14)} } ${aliased(19)} }`, ...limitRules())).toEqual([]);
+    expect(check(`{ node { ${nested(15)} } }`, ...limitRules()).map((e) => e.code)).toEqual([
+      'QUERY_TOO_DEEP',
+    ]);
+    expect(check(`{ ${aliased(21)} }`, ...limitRules()).map((e) => e.code)).toEqual(['TOO_MANY_ROOT_FIELDS']);
+    expect(check(`{ node { ${aliased(31)} } }`, ...limitRules()).map((e) => e.code)).toEqual([
+      'TOO_MANY_ALIASES',
+    ]);
+  });
+
+  it('reports every limit an operation breaks', () => {
+    const errors = check(`{ ${aliased(40, `node { ${nested(20)} }`)} }`, ...limitRules({ maxFields: 100 }));
+    expect(errors.map((e) => e.code).sort()).toEqual([...LIMIT_ERROR_CODES].sort());
+  });
+
+  it('takes overrides, keeps the defaults for the rest, and switches a limit off with Infinity', () => {
+    expect(check('{ node { child { leaf } } }', ...limitRules({ maxDepth: 2 })).map((e) => e.code)).toEqual([
+      'QUERY_TOO_DEEP',
+    ]);
+    expect(limitRules({ maxDepth: Number.POSITIVE_INFINITY, maxAliases: undefined })).toHaveLength(3);
+    expect(check(`{ node { ${nested(100)} } }`, ...limitRules({ maxDepth: Infinity }))).toEqual([]);
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses a limit of %s', (bad) => {
+    expect(() => limitRules({ maxFields: bad })).toThrow(RangeError);
+    expect(() => limitRules({ maxFields: bad })).toThrow(/maxFields must be a positive integer/);
+  });
+});
+
+describe('limitErrorCode', () => {
+  it('finds a limit code on the error or on the error it wraps, and nothing else', () => {
+    expect(limitErrorCode({ extensions: { code: 'QUERY_TOO_DEEP' } })).toBe('QUERY_TOO_DEEP');
+    expect(
+      limitErrorCode({
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        originalError: { extensions: { code: 'TOO_MANY_ALIASES' } },
+      }),
+    ).toBe('TOO_MANY_ALIASES');
+    expect(limitErrorCode({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })).toBeUndefined();
+    expect(limitErrorCode(new Error('x'))).toBeUndefined();
+    expect(limitErrorCode(null)).toBeUndefined();
+    expect(limitErrorCode('QUERY_TOO_DEEP')).toBeUndefined();
+  });
+});

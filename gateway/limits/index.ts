@@ -1,0 +1,58 @@
+import type { ValidationRule } from 'graphql';
+import { maxAliasesRule } from './aliases.js';
+import { maxFieldsRule } from './complexity.js';
+import { maxDepthRule } from './depth.js';
+import { maxRootFieldsRule } from './root-fields.js';
+
+export { LIMIT_ERROR_CODES, limitErrorCode } from './errors.js';
+export type { LimitErrorCode } from './errors.js';
+export { maxAliasesRule, maxDepthRule, maxFieldsRule, maxRootFieldsRule };
+
+/**
+ * The largest GraphQL request body (HTTP POST) the gateway reads, 1 MiB. Enforced by the HTTP layer
+ * before parsing; it also bounds the work of parsing and of these rules.
+ */
+export const MAX_GRAPHQL_BODY_BYTES = 1_048_576;
+
+/** Per-operation limits. Each is a positive integer, or Infinity to switch that limit off. */
+export interface GraphQLLimits {
+  /** Deepest field nesting; `{ a { b } }` has depth 2. The standard introspection query has depth 15. */
+  maxDepth: number;
+  /** Aliases, counted once per fragment spread. */
+  maxAliases: number;
+  /** Field selections once every fragment spread is expanded: the cost cap. */
+  maxFields: number;
+  /** Root fields (query fetches or mutations), through fragments. */
+  maxRootFields: number;
+}
+
+export const DEFAULT_GRAPHQL_LIMITS: Readonly<GraphQLLimits> = Object.freeze({
+  maxDepth: 15,
+  maxAliases: 30,
+  maxFields: 2000,
+  maxRootFields: 20,
+});
+
+const RULES: { readonly [K in keyof GraphQLLimits]: (limit: number) => ValidationRule } = {
+  maxDepth: maxDepthRule,
+  maxAliases: maxAliasesRule,
+  maxFields: maxFieldsRule,
+  maxRootFields: maxRootFieldsRule,
+};
+
+/**
+ * The validation rules for Apollo Server's `validationRules`; unset limits take the defaults. Throws a
+ * RangeError for a limit that is not a positive integer (or Infinity), so bad config fails at start.
+ */
+export function limitRules(limits: Partial<GraphQLLimits> = {}): ValidationRule[] {
+  const rules: ValidationRule[] = [];
+  for (const key of Object.keys(RULES) as (keyof GraphQLLimits)[]) {
+    const limit = limits[key] ?? DEFAULT_GRAPHQL_LIMITS[key];
+    if (limit === Number.POSITIVE_INFINITY) continue;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new RangeError(`GraphQL limit ${key} must be a positive integer or Infinity, not ${limit}`);
+    }
+    rules.push(RULES[key](limit));
+  }
+  return rules;
+}

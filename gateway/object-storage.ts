@@ -1,0 +1,52 @@
+import type { ObjectsConfig } from '../lib/config/config.js';
+import type { FilesystemObjectStore, ObjectStore } from '../lib/objects/index.js';
+import { createObjectStore } from '../lib/objects/index.js';
+import type { StorageBackendSpec } from '../subgraphs/media/index.js';
+
+/** The configured object store, described as the storage backend the media subgraph advertises. */
+export interface ObjectStorage {
+  readonly spec: StorageBackendSpec;
+  /** The filesystem store's HTTP handler, which the owning process serves; absent for S3. */
+  readonly filesystem?: FilesystemObjectStore;
+}
+
+export async function openObjectStorage(config: ObjectsConfig, publicUrl: string): Promise<ObjectStorage> {
+  if (config.kind === 'filesystem') {
+    const store = await createObjectStore({
+      kind: 'filesystem',
+      root: config.root,
+      publicBaseUrl: publicUrl,
+      signingKeyPath: config.signingKeyPath,
+    });
+    return {
+      filesystem: store,
+      spec: {
+        identity: `filesystem:${config.root}`,
+        label: 'local',
+        provider: 'tams-gateway',
+        storeProduct: 'filesystem',
+        store,
+      },
+    };
+  }
+  const store: ObjectStore = await createObjectStore({
+    kind: 's3',
+    endpoint: config.endpoint,
+    publicEndpoint: config.publicEndpoint,
+    region: config.region,
+    bucket: config.bucket,
+    prefix: config.prefix,
+    forcePathStyle: config.forcePathStyle,
+    createBucket: config.createBucket,
+  });
+  return {
+    spec: {
+      identity: `s3:${config.endpoint ?? 'aws'}/${config.bucket}/${config.prefix ?? ''}`,
+      label: config.bucket,
+      provider: config.endpoint ? new URL(config.endpoint).hostname : 'aws',
+      storeProduct: 's3',
+      region: config.region,
+      store,
+    },
+  };
+}

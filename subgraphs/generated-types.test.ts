@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
+import { format, resolveConfig } from 'prettier';
+import { describe, expect, it } from 'vitest';
+
+/** The committed resolver types must be what `npm run codegen` makes of the current SDL. */
+describe('generated resolver types', () => {
+  it('are current with schema/*.graphql (run npm run codegen when this fails)', async () => {
+    const { config } = await loadCodegenConfig({ configFilePath: 'codegen.yml' });
+    const outputs = (await generate({ ...config, silent: true }, false)) as {
+      filename: string;
+      content: string;
+    }[];
+    expect(outputs.length).toBe(2);
+    for (const output of outputs) {
+      const formatted = await format(output.content, {
+        ...(await resolveConfig(output.filename)),
+        filepath: output.filename,
+      });
+      expect(readFileSync(output.filename, 'utf8'), `${output.filename} is stale: run npm run codegen`).toBe(
+        formatted,
+      );
+    }
+  }, 60_000);
+});

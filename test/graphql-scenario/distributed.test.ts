@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../gateway/logger.js';
+import { startService } from '../../gateway/service.js';
+import { loadConfig } from '../../lib/config/config.js';
+import type { TestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
+import { createTestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
+import type { RunningS3rver } from '../../lib/objects/test-support/s3rver.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '../../lib/objects/test-support/s3rver.js';
+import { EXPECTED_SCENARIO } from './expected.js';
+import { runScenario } from './scenario.js';
+
+/**
+ * Distributed mode as deployed: three processes (media, analytics, gateway) started with the real CLI,
+ * on PostgreSQL and S3 (s3rver), running the same session as the embedded store.
+ */
+
+const CLI = fileURLToPath(new URL('../../cli/tams.ts', import.meta.url));
+const processes: ChildProcess[] = [];
+let db: TestDatabase;
+let s3: RunningS3rver;
+let gatewayUrl: string;
+
+function startRole(role: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--role', role], {
+    env: { ...process.env, ...env, TAMS_PORT: '0', TAMS_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  processes.push(child);
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`${role} did not start in time: ${stderr}`)), 30_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const match = /listening on (http:\/\/\S+);/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1]!, child });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${role} exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+beforeAll(async () => {
+  [db, s3] = await Promise.all([createTestDatabase('tams_distributed'), startS3rver()]);
+  const shared = {
+    TAMS_DATABASE_URL: db.url,
+    TAMS_S3_BUCKET: 'tams-e2e',
+    TAMS_S3_ENDPOINT: s3.endpoint,
+    TAMS_S3_CREATE_BUCKET: 'true',
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  };
+  // Media first: it migrates the shared database and registers the storage backend.
+  const media = await startRole('media', shared);
+  const analytics = await startRole('analytics', shared);
+  const gateway = await startRole('gateway', {
+    TAMS_MEDIA_URL: `${media.url}/graphql`,
+    TAMS_ANALYTICS_URL: `${analytics.url}/graphql`,
+  });
+  gatewayUrl = gateway.url;
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(
+    processes.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await s3?.close();
+  await db?.drop();
+});
+
+describe('distributed mode (gateway, media and analytics processes on PostgreSQL and S3)', () => {
+  it('is ready once every role is up', async () => {
+    const ready = await fetch(`${gatewayUrl}/ready`);
+    expect(await ready.json()).toMatchObject({ status: 'ready' });
+  });
+
+  it('runs the README GraphQL session with the same results as the embedded store', async () => {
+    const distributed = await runScenario(`${gatewayUrl}/graphql`, {
+      flowId: randomUUID(),
+      sourceId: randomUUID(),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'tams-compare-'));
+    const embedded = await startService(loadConfig({ TAMS_DATA_DIR: dir, TAMS_PORT: '0' }), 'embedded', {
+      log: createLogger('silent'),
+      version: 'test',
+    });
+    try {
+      const local = await runScenario(embedded.graphqlUrl, { flowId: randomUUID(), sourceId: randomUUID() });
+      expect(distributed).toEqual(local);
+      expect(distributed).toEqual(EXPECTED_SCENARIO);
+    } finally {
+      await embedded.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops every role gracefully on SIGTERM', async () => {
+    const codes = await Promise.all(
+      processes.map(
+        (child) =>
+          new Promise<number | null>((resolve) => {
+            child.once('exit', (code) => resolve(code));
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0]);
+  });
+});
