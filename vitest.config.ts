@@ -11,7 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**'],
+    exclude: ['node_modules/**', 'dist/**', '.scratch/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration suites own their databases; running files in parallel on 2 cores is fine,

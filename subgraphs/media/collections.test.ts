@@ -57,6 +57,11 @@ describe('flow collections', () => {
       { id: multi },
     );
     const videoSource = member.data!.flow.source.id;
+    const members = await h.run<{ flows: { nodes: { id: string }[] } }>(
+      'query($c: ID!) { flows(filter: { collectedBy: $c }) { nodes { id } } }',
+      { c: multi },
+    );
+    expect(members.data!.flows.nodes.map((n) => n.id).sort()).toEqual([video, audio].sort());
     expect(collector.data!.flow.source.sourceCollection.map((i) => i.role).sort()).toEqual([
       'audio',
       'video',

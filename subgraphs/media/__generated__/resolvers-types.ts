@@ -276,6 +276,8 @@ export type FlowDeleteRequest = {
 
 export type FlowFilter = {
   codec?: InputMaybe<Scalars['String']['input']>;
+  /** Flows that the flow with this id collects (members of its flow collection). */
+  collectedBy?: InputMaybe<Scalars['ID']['input']>;
   format?: InputMaybe<ContentFormat>;
   frameHeight?: InputMaybe<Scalars['Int']['input']>;
   frameWidth?: InputMaybe<Scalars['Int']['input']>;

@@ -1,4 +1,4 @@
-import { isIn } from '../../../lib/executor/index.js';
+import { and, isIn } from '../../../lib/executor/index.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { readServiceInfo } from '../domain/service-info.js';
 import { checkId } from '../domain/validation.js';
@@ -31,12 +31,15 @@ export const Query: QueryResolvers = {
   source: (_, { id }, ctx) => ctx.loaders.source.load(checkId(id)),
   flows: async (_, args, ctx) => {
     const limit = pageLimit(ctx.store, args.limit);
-    const page = await ctx.loaders.page({
-      table: 'flows',
-      where: flowPredicate(args.filter),
-      limit,
-      after: args.after ?? null,
-    });
+    const collector = args.filter?.collectedBy;
+    // A collection has few members: their ids narrow the listing, which keeps its order and paging.
+    const members =
+      collector == null
+        ? null
+        : (await ctx.loaders.collectionItems.load(checkId(collector, 'collectedBy'))).map((i) => i.member_id);
+    const where =
+      members === null ? flowPredicate(args.filter) : and(flowPredicate(args.filter), isIn('id', members));
+    const page = await ctx.loaders.page({ table: 'flows', where, limit, after: args.after ?? null });
     return connection(page, limit);
   },
   flow: (_, { id }, ctx) => ctx.loaders.flow.load(checkId(id)),
