@@ -38,12 +38,7 @@ export async function createGatewayServer(
     gateway,
     introspection: options.introspection,
     validationRules: limitRules(),
-    // Bounds the parser's work (and its recursion) before any validation rule runs.
-    parseOptions: { maxTokens: MAX_TOKENS },
-    includeStacktraceInErrorResponses: false,
-    formatError: formatError(options.log),
-    plugins: [options.metrics.plugin()],
-    logger: options.log,
+    ...sharedOptions(options),
   });
   await server.start();
   return server;
@@ -54,17 +49,21 @@ export async function createSubgraphServer<T extends BaseContext>(
   schema: GraphQLSchema,
   options: ServerOptions,
 ): Promise<ApolloServer<T>> {
-  const server = new ApolloServer<T>({
-    schema,
-    introspection: true,
+  const server = new ApolloServer<T>({ schema, introspection: true, ...sharedOptions(options) });
+  await server.start();
+  return server;
+}
+
+/** What every GraphQL server of the store does the same way. */
+function sharedOptions(options: ServerOptions) {
+  return {
+    // Bounds the parser's work (and its recursion) before any validation rule runs.
     parseOptions: { maxTokens: MAX_TOKENS },
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.log),
     plugins: [options.metrics.plugin()],
     logger: options.log,
-  });
-  await server.start();
-  return server;
+  };
 }
 
 /**
