@@ -21,6 +21,7 @@ import { CachingLocalDataSource } from './local-data-source.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { openObjectStorage } from './object-storage.js';
+import { restApi } from './rest/index.js';
 
 /** A started process of one role: where it listens, and how to stop it gracefully. */
 export interface RunningService {
@@ -95,6 +96,7 @@ export async function startService(
 
     const serverOptions = { log, metrics, introspection: config.graphql.introspection };
     let graphqlRoute: Route['handle'];
+    let rest: Route | undefined;
     if (role === 'embedded' || role === 'gateway') {
       const supergraph = loadSdl('supergraph').text;
       const subgraphUrls: Record<string, string | undefined> = {
@@ -121,6 +123,7 @@ export async function startService(
         (_req, requestId) => () => Promise.resolve({ requestId, principal: null }),
         MAX_GRAPHQL_BODY_BYTES,
       );
+      rest = restApi(server, publicUrl);
       if (role === 'gateway')
         for (const [name, subgraphUrl] of Object.entries(subgraphUrls))
           checks.push({ name: `subgraph ${name}`, check: () => probeSubgraph(subgraphUrl!) });
@@ -148,6 +151,8 @@ export async function startService(
         },
       },
     );
+    // The REST routes come last: their patterns include `/`.
+    if (rest) routes.push(rest);
     http.use(routes);
     return {
       role,

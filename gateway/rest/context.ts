@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from '../http/errors.js';
+import { readBody } from '../http/read-body.js';
+import type { GraphQLRunner } from './graphql.js';
+import { QueryParams } from './query.js';
+
+/** Largest JSON body of a REST request (a bulk segment POST of 10,000 segments fits). */
+export const MAX_REST_BODY_BYTES = 16 * 1024 * 1024;
+
+/** Everything a route handler needs: the parsed request and the GraphQL runner of its caller. */
+export class RestContext {
+  readonly query: QueryParams;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly path: string,
+    readonly params: Readonly<Record<string, string>>,
+    rawQuery: string,
+    readonly graphql: GraphQLRunner,
+    /** The origin clients use, for `Link` and `Location` headers. */
+    readonly publicUrl: string,
+  ) {
+    this.query = new QueryParams(rawQuery);
+  }
+
+  param(name: string): string {
+    const value = this.params[name];
+    if (value === undefined) throw new HttpError(500, 'InternalError', `route has no parameter ${name}`);
+    return value;
+  }
+
+  /** The request body as JSON; `optional` allows an empty body (returns undefined). */
+  async json(options: { optional?: boolean } = {}): Promise<unknown> {
+    const raw = await readBody(this.req, MAX_REST_BODY_BYTES);
+    if (raw.length === 0) {
+      if (options.optional) return undefined;
+      throw new HttpError(400, 'BadRequest', 'the request needs a JSON body');
+    }
+    const type = this.req.headers['content-type'] ?? '';
+    if (type && !/^application\/([a-z.+-]*\+)?json\b/i.test(type))
+      throw new HttpError(400, 'BadRequest', `the body must be application/json, not ${type.slice(0, 60)}`);
+    try {
+      return JSON.parse(raw.toString('utf8')) as unknown;
+    } catch {
+      throw new HttpError(400, 'BadRequest', 'the request body is not valid JSON');
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import type { ApolloServer } from '@apollo/server';
+import type { GatewayContext } from '../graphql-servers.js';
+import { HttpError } from '../http/errors.js';
+import type { Route } from '../http/server.js';
+import { RestContext } from './context.js';
+import { graphqlRunner } from './graphql.js';
+import type { Method } from './router.js';
+import { allowedMethods, RestRouter } from './router.js';
+import { flowRoutes } from './routes/flows.js';
+import { segmentRoutes } from './routes/segments.js';
+import { serviceRoutes } from './routes/service.js';
+import { sourceRoutes } from './routes/sources.js';
+import { storageAndObjectRoutes } from './routes/storage-and-objects.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+/**
+ * The TAMS 7.0 REST API: every route runs GraphQL operations in process through the gateway and maps
+ * the result to TAMS JSON. HTTP concerns live here (paths, query parameters, status codes, paging
+ * headers, error bodies); every rule lives in the subgraph, so REST and GraphQL behave alike.
+ */
+export function restApi(server: ApolloServer<GatewayContext>, publicUrl: string): Route {
+  const router = new RestRouter([
+    ...serviceRoutes,
+    ...webhookRoutes,
+    ...sourceRoutes,
+    ...flowRoutes,
+    ...segmentRoutes,
+    ...storageAndObjectRoutes,
+  ]);
+  return {
+    name: 'rest',
+    matches: (path) => router.match(path) !== undefined,
+    async handle(req, res, requestId) {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const rawPath = q < 0 ? url : url.slice(0, q);
+      const rawQuery = q < 0 ? '' : url.slice(q + 1);
+      const match = router.match(rawPath);
+      if (match === 'malformed' || match === undefined)
+        throw new HttpError(404, 'NOT_FOUND', 'the path holds a malformed percent-encoded id');
+      const head = req.method === 'HEAD';
+      const handler = match.route.methods[(head ? 'GET' : req.method) as Method];
+      if (!handler) {
+        res.setHeader('allow', allowedMethods(match.route));
+        throw new HttpError(
+          405,
+          'MethodNotAllowed',
+          `${req.method ?? '?'} is not supported on ${match.route.path}`,
+        );
+      }
+      const context = new RestContext(
+        req,
+        rawPath,
+        match.params,
+        rawQuery,
+        graphqlRunner(server, { requestId, principal: null }),
+        publicUrl,
+      );
+      const response = await handler(context);
+      for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+      if (response.body === undefined) {
+        res.writeHead(response.status);
+        res.end();
+        return;
+      }
+      const text = JSON.stringify(response.body);
+      res.writeHead(response.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      });
+      // A HEAD answer carries the GET's status and headers, and no body.
+      res.end(head ? undefined : text);
+    },
+  };
+}

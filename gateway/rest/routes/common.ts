@@ -1,0 +1,23 @@
+import { validateUuid } from '../../../lib/tams/index.js';
+import { HttpError } from '../../http/errors.js';
+import type { RestResponse } from '../router.js';
+
+/** Small answers shared by the route families. */
+
+export const ok = (body: unknown, headers?: Record<string, string>): RestResponse => ({
+  status: 200,
+  body,
+  headers,
+});
+export const noContent: RestResponse = { status: 204 };
+
+/** Path ids that are not UUIDs name nothing: 7.0 answers 404 for a missing or invalid id. */
+export function pathId(value: string, what: string): string {
+  if (!validateUuid(value).ok)
+    throw new HttpError(404, 'NOT_FOUND', `${what} ${JSON.stringify(value.slice(0, 80))} is not a valid id`);
+  return value;
+}
+
+export function notFound(what: string): HttpError {
+  return new HttpError(404, 'NOT_FOUND', `${what} does not exist`);
+}
