@@ -78,6 +78,7 @@ export async function startService(
         log: log.child({ component: 'media' }),
         version,
         runWorker: true,
+        limits: { syncDeleteSegments: config.syncDeleteLimit },
       });
       media = opened;
       closers.push(() => opened.close());

@@ -28,6 +28,7 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       graphql: { introspection: true },
       shutdownTimeoutMs: 10_000,
+      syncDeleteLimit: 10_000,
     });
   });
 

@@ -48,6 +48,8 @@ export interface Config {
   readonly redisUrl?: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly graphql: { readonly introspection: boolean };
+  /** Deletions of up to this many segments finish before the answer; larger ones continue in the background. */
+  readonly syncDeleteLimit: number;
   readonly shutdownTimeoutMs: number;
 }
 
@@ -120,6 +122,7 @@ const env = z.object({
   TAMS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TAMS_INTROSPECTION: bool.default(true),
   TAMS_SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
+  TAMS_SYNC_DELETE_LIMIT: intFrom(0, 10_000_000).default(10_000),
 });
 
 function shown(name: string, value: unknown): string {
@@ -191,6 +194,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.TAMS_LOG_LEVEL,
     graphql: { introspection: e.TAMS_INTROSPECTION },
     shutdownTimeoutMs: e.TAMS_SHUTDOWN_TIMEOUT_MS,
+    syncDeleteLimit: e.TAMS_SYNC_DELETE_LIMIT,
   };
 }
 

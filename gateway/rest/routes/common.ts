@@ -1,4 +1,4 @@
-import { validateUuid } from '../../../lib/tams/index.js';
+import { validateTagName, validateUuid } from '../../../lib/tams/index.js';
 import { HttpError } from '../../http/errors.js';
 import type { RestResponse } from '../router.js';
 
@@ -15,6 +15,13 @@ export const noContent: RestResponse = { status: 204 };
 export function pathId(value: string, what: string): string {
   if (!validateUuid(value).ok)
     throw new HttpError(404, 'NOT_FOUND', `${what} ${JSON.stringify(value.slice(0, 80))} is not a valid id`);
+  return value;
+}
+
+/** A tag name in a path that no tag could have names nothing: 7.0 answers 404 ("the tag name in the path is invalid"). */
+export function pathTagName(value: string): string {
+  const r = validateTagName(value);
+  if (!r.ok) throw new HttpError(404, 'NOT_FOUND', `tag name in the path: ${r.error.message}`);
   return value;
 }
 

@@ -4,7 +4,7 @@ import { DELETE_FLOW, FLOW, FLOWS, PUT_FLOW } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
 import type { RestResponse, RouteDefinition } from '../router.js';
 import { deleteRequestJson, flowJson } from '../tams-json.js';
-import { noContent, notFound, ok, pathId } from './common.js';
+import { noContent, notFound, ok, pathId, pathTagName } from './common.js';
 import { formatFilter } from './filters.js';
 
 type Flow = Record<string, unknown>;
@@ -176,11 +176,15 @@ export const flowRoutes: RouteDefinition[] = [
       put: async (ctx, body) =>
         void (await ctx.graphql.run(SET_TAG, {
           id: flowId(ctx),
-          n: ctx.param('name'),
+          n: pathTagName(ctx.param('name')),
           v: parse(stringBody, body, 'tag value'),
         })),
       remove: async (ctx) =>
-        void (await ctx.graphql.run(SET_TAG, { id: flowId(ctx), n: ctx.param('name'), v: null })),
+        void (await ctx.graphql.run(SET_TAG, {
+          id: flowId(ctx),
+          n: pathTagName(ctx.param('name')),
+          v: null,
+        })),
     }),
   },
   { path: '/flows/{flowId}/description', methods: textProperty('description') },
@@ -202,7 +206,7 @@ export const flowRoutes: RouteDefinition[] = [
   {
     path: '/flows/{flowId}/flow_collection',
     methods: property({
-      read: (flow) => (flowJson(flow).flow_collection) ?? [],
+      read: (flow) => flowJson(flow).flow_collection ?? [],
       put: async (ctx, body) =>
         void (await ctx.graphql.run(SET_COLLECTION, { id: flowId(ctx), items: flowCollectionInput(body) })),
       remove: async (ctx) => void (await ctx.graphql.run(SET_COLLECTION, { id: flowId(ctx), items: null })),

@@ -5,7 +5,7 @@ import { pagingHeaders } from '../paging.js';
 import type { RouteDefinition } from '../router.js';
 import { sourceJson } from '../tams-json.js';
 import { formatFilter } from './filters.js';
-import { noContent, notFound, ok, pathId } from './common.js';
+import { noContent, notFound, ok, pathId, pathTagName } from './common.js';
 
 type Source = Record<string, unknown> & {
   tags: { name: string; value: string }[];
@@ -86,7 +86,7 @@ export const sourceRoutes: RouteDefinition[] = [
         const id = pathId(ctx.param('sourceId'), 'source');
         await ctx.graphql.run(SET_TAG, {
           id,
-          n: ctx.param('name'),
+          n: pathTagName(ctx.param('name')),
           v: parse(stringBody, await ctx.json(), 'tag value'),
         });
         return noContent;
@@ -94,7 +94,7 @@ export const sourceRoutes: RouteDefinition[] = [
       DELETE: async (ctx) => {
         await ctx.graphql.run(SET_TAG, {
           id: pathId(ctx.param('sourceId'), 'source'),
-          n: ctx.param('name'),
+          n: pathTagName(ctx.param('name')),
           v: null,
         });
         return noContent;
