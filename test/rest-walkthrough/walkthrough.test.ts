@@ -45,7 +45,10 @@ describe('the README REST walkthrough', () => {
       essence_parameters: { frame_width: 1920, frame_height: 1080, frame_rate: { numerator: 25 } },
     });
     expect(put.status).toBe(201);
-    expect((await (await json('GET', `/sources/${SOURCE}`)).json()) as object).toMatchObject({ id: SOURCE, format: 'urn:x-nmos:format:video' });
+    expect((await (await json('GET', `/sources/${SOURCE}`)).json()) as object).toMatchObject({
+      id: SOURCE,
+      format: 'urn:x-nmos:format:video',
+    });
 
     // 2. Allocate storage for two objects.
     const storage = await json('POST', `/flows/${FLOW}/storage`, { limit: 2 });
@@ -57,7 +60,11 @@ describe('the README REST walkthrough', () => {
     // 3. Upload each file to its put URL.
     const files = objects.map((_, i) => Buffer.from(`transport stream ${i} `.repeat(1000)));
     for (const [i, o] of objects.entries()) {
-      const upload = await fetch(o.put_url.url, { method: 'PUT', headers: { 'content-type': o.put_url['content-type'] }, body: files[i] });
+      const upload = await fetch(o.put_url.url, {
+        method: 'PUT',
+        headers: { 'content-type': o.put_url['content-type'] },
+        body: files[i],
+      });
       expect(upload.status).toBe(201);
     }
 
@@ -69,7 +76,10 @@ describe('the README REST walkthrough', () => {
     expect(register.status).toBe(201);
 
     // 5. List the segments of a time range, with their get URLs.
-    const list = await json('GET', `/flows/${FLOW}/segments?timerange=${encodeURIComponent('[1700000012:0_1700000015:0)')}`);
+    const list = await json(
+      'GET',
+      `/flows/${FLOW}/segments?timerange=${encodeURIComponent('[1700000012:0_1700000015:0)')}`,
+    );
     expect(list.status).toBe(200);
     expect(list.headers.get('x-paging-timerange')).toBe('[1700000010:0_1700000020:0)');
     const segments = (await list.json()) as { object_id: string; get_urls: { url: string }[] }[];
