@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeletionWorker } from './domain/deletion-worker.js';
 import type { MediaHarness } from './test-support/media-harness.js';
 import { openMediaHarness } from './test-support/media-harness.js';
 import {
@@ -184,6 +185,36 @@ describe('deleting flows', () => {
       id: flowId,
       f: { sourceId: randomUUID(), format: 'MULTI' },
     });
+  });
+
+  it('resumes an interrupted deletion where it stopped, from what the database holds', async () => {
+    const flowId = await createFlow(h);
+    await addSeconds(
+      h,
+      flowId,
+      Array.from({ length: 9 }, (_, i) => i),
+    );
+    const id = (await h.run<{ deleteFlow: Deletion }>(DELETE_FLOW, { id: flowId })).data!.deleteFlow.request!
+      .id;
+    const remainingSegments = () =>
+      h.executor.count('segments', { op: 'eq', column: 'flow_id', value: flowId });
+    const status = async () =>
+      (await h.run<{ flowDeleteRequest: { status: string; timerangeRemaining: string } }>(REQUEST, { id }))
+        .data!.flowDeleteRequest;
+
+    // One batch, then the process "dies": the worker that did it is never used again.
+    expect(await new DeletionWorker(h.subgraph.store, { batch: 2 }).tick()).toBe(true);
+    expect(await remainingSegments()).toBe(7);
+    const interrupted = await status();
+    expect(interrupted.status).toBe('STARTED');
+    expect(interrupted.timerangeRemaining).toBe('[2:0_'); // deleting a flow deletes all time
+
+    // A new process's worker knows nothing but the database, and finishes the job.
+    const restarted = new DeletionWorker(h.subgraph.store, { batch: 2 });
+    while (await restarted.tick());
+    expect(await remainingSegments()).toBe(0);
+    expect((await status()).status).toBe('DONE');
+    expect(await h.executor.count('flows', { op: 'eq', column: 'id', value: flowId })).toBe(0);
   });
 
   it('refuses to delete a read-only flow', async () => {
