@@ -150,6 +150,14 @@ export interface ExecutorOps {
 
   delete<T extends TableName>(table: T, where: Predicate, options?: DeleteOptions<T>): Promise<number>;
 
+  /**
+   * The newest outbox position (0n when none), after giving positions to every event committed so far:
+   * a consumer starting there gets the events committed from now on, not the history. On PostgreSQL it
+   * writes (the release, docs/decisions.md §8); in a transaction, the release lock is then held until
+   * the transaction ends, so keep such transactions short.
+   */
+  outboxHead(): Promise<bigint>;
+
   /** Deletes and returns the requested columns of the deleted rows. */
   deleteReturning<T extends TableName, C extends ColumnName<T>>(
     table: T,
@@ -158,6 +166,9 @@ export interface ExecutorOps {
     options?: DeleteOptions<T>,
   ): Promise<Projected<T, C>[]>;
 }
+
+/** An outbox row as `readOutbox` returns it, with its place in commit order. */
+export type OutboxEvent = Row<'event_outbox'> & { readonly position: bigint };
 
 export interface Transaction extends ExecutorOps {
   /** Runs `fn` in a savepoint; a throw rolls back only the savepoint's work. */
@@ -170,6 +181,15 @@ export interface Executor extends ExecutorOps {
    * run at READ COMMITTED on PostgreSQL (the overlap guard relies on it) and BEGIN IMMEDIATE on SQLite.
    */
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
+
+  /**
+   * Committed outbox events after `afterPosition` in commit order, at most `limit`. Each has a
+   * `position`; a consumer that stores the last position it handled and reads on from there sees every
+   * committed event exactly once, also when transactions commit out of seq order (docs/decisions.md §8).
+   * Start from 0n, or from `outboxHead()` to skip history. May write (PostgreSQL numbers newly committed
+   * rows), so call it outside transactions.
+   */
+  readOutbox(afterPosition: bigint, limit: number): Promise<OutboxEvent[]>;
 
   /** The schema version the database is at after migrations. */
   schemaVersion(): Promise<number>;

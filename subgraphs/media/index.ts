@@ -1,4 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
+import type { WebhookDispatcher, WebhookDispatcherOptions } from '../../lib/events/index.js';
+import { createWebhookDispatcher } from '../../lib/events/index.js';
 import type { Executor } from '../../lib/executor/index.js';
 import type { MediaContext } from './context.js';
 import { createMediaContext } from './context.js';
@@ -21,8 +23,12 @@ export interface MediaSubgraphOptions {
   /** The store's version, reported as `service_version`. */
   readonly version: string;
   readonly limits?: Partial<MediaLimits>;
-  /** Run the background deletion worker in this process (the role that owns the media subgraph does). */
+  /**
+   * Run the background work in this process: the deletion worker and the webhook dispatcher (the role
+   * that owns the media subgraph does; several such processes share the dispatching through a lease).
+   */
   readonly runWorker?: boolean;
+  readonly webhooks?: WebhookDispatcherOptions;
   readonly now?: () => Date;
 }
 
@@ -31,31 +37,44 @@ export interface MediaSubgraph {
   readonly schema: GraphQLSchema;
   readonly store: MediaStore;
   readonly worker: DeletionWorker;
+  readonly webhooks: WebhookDispatcher;
   createContext(principal: string | null): MediaContext;
   close(): Promise<void>;
 }
 
 export async function createMediaSubgraph(options: MediaSubgraphOptions): Promise<MediaSubgraph> {
   const storage = await StorageRegistry.open(options.executor, options.storage);
+  let wakeWebhooks = () => {};
   const store: MediaStore = {
     executor: options.executor,
     storage,
     log: options.log,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    // Webhook delivery arrives with the events dispatcher; until then the mechanism is not advertised.
-    service: { version: options.version, eventStreamMechanisms: [] },
+    // Webhooks are advertised where they are delivered from.
+    service: {
+      version: options.version,
+      eventStreamMechanisms: options.runWorker ? [{ name: 'webhooks' }] : [],
+    },
     now: options.now ?? (() => new Date()),
+    afterWrite: () => wakeWebhooks(),
   };
   const worker = new DeletionWorker(store);
-  if (options.runWorker) worker.start();
+  const webhooks = createWebhookDispatcher(store, { log: options.log, ...options.webhooks });
+  wakeWebhooks = () => webhooks.wake();
+  if (options.runWorker) {
+    worker.start();
+    webhooks.start();
+  }
   const schema = buildMediaSchema();
   return {
     schema,
     store,
     worker,
+    webhooks,
     createContext: (principal) =>
       createMediaContext(store, { principal, backgroundWork: () => worker.wake() }),
     async close() {
+      await webhooks.stop();
       await worker.stop();
       await storage.close();
     },

@@ -217,7 +217,8 @@ export const catalog = {
 
   /**
    * TAMS events, written in the same transaction as the change they describe. `seq` is assigned by the
-   * database; the dispatcher publishes rows in `seq` order and records its progress in `outbox_cursors`.
+   * database at insert; consumers read with `Executor.readOutbox`, which gives each committed row a
+   * position in commit order, so no row committing late is ever skipped (docs/decisions.md §8).
    */
   event_outbox: {
     columns: {
@@ -231,13 +232,39 @@ export const catalog = {
     primaryKey: ['seq'],
   },
 
+  /**
+   * One row per outbox consumer. `owner` and `lease_expires` are its lease: the one process per
+   * deployment allowed to run the consumer (taken and renewed under a row lock).
+   */
   outbox_cursors: {
     columns: {
       consumer: text,
       last_seq: { type: 'bigint' },
+      owner: optText,
+      lease_expires: optDatetime,
       updated: datetime,
     },
     primaryKey: ['consumer'],
+  },
+
+  /**
+   * Webhook delivery progress, one row per registration (written with it). Events are delivered in
+   * outbox order (`readOutbox` positions): every event up to `last_position` was delivered or did not
+   * match the registration's filters.
+   */
+  webhook_deliveries: {
+    columns: {
+      webhook_id: uuid,
+      last_position: { type: 'bigint' },
+      /** Failed attempts at the next event since the last success; drives the backoff. */
+      failures: { type: 'int', default: { kind: 'literal', value: 0 } },
+      next_attempt: optDatetime,
+      /** What went wrong last, short and free of secrets (no URL, no api key). */
+      last_error: optText,
+      last_success: optDatetime,
+      updated: datetime,
+    },
+    primaryKey: ['webhook_id'],
   },
 
   principals: {
@@ -248,6 +275,8 @@ export const catalog = {
       scopes: { type: 'json' },
       disabled: falseBool,
       created: datetime,
+      /** scrypt hash for HTTP Basic (`scrypt$N$r$p$salt$key`); null when the principal uses tokens only. */
+      password_hash: optText,
     },
     primaryKey: ['id'],
     unique: ['name'],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Executor } from '../types.js';
 import type { ContractHarness } from './harness.js';
+import { outboxContract } from './outbox.contract.js';
 import { pagingAndLookupContract } from './paging-and-lookup.contract.js';
 import { predicatesContract } from './predicates.contract.js';
 import { schemaAndValuesContract } from './schema-and-values.contract.js';
@@ -29,5 +30,6 @@ export function executorContract(harness: ContractHarness): void {
     pagingAndLookupContract(harness, ex);
     writesAndTransactionsContract(harness, ex);
     segmentsAndArrowContract(harness, ex);
+    outboxContract(harness, ex);
   });
 }

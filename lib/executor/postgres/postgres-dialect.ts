@@ -10,6 +10,9 @@ export const PG_TYPES: Readonly<Record<PhysicalKind, string>> = {
   json: 'jsonb',
 };
 
+/** Advisory lock key of the outbox releaser (the migration lock is [1952542061, 1]). */
+const OUTBOX_RELEASE_LOCK = [1952542061, 2] as const;
+
 /**
  * PostgreSQL physical types: uuid, int8 (read as bigint through the pool's type parser), boolean,
  * timestamptz, jsonb. Parameters are sent as text where JS types would lose precision.
@@ -61,5 +64,22 @@ export const postgresDialect: Dialect = {
 
   tagExists(column, nameParam) {
     return `${column} ? ${nameParam}::text`;
+  },
+
+  // seq is taken at insert and transactions commit out of seq order. One releaser at a time (the lock is
+  // held until its transaction commits) numbers the committed rows it sees after the highest position so
+  // far, in seq order; a row that commits later gets a later position, so nothing is skipped. The release
+  // statement runs after the lock is granted, so its snapshot sees the previous releaser's numbers.
+  outbox: {
+    position: 'release_seq',
+    release: {
+      tryLock: `SELECT pg_try_advisory_xact_lock(${OUTBOX_RELEASE_LOCK.join(', ')}) AS ok`,
+      lock: `SELECT pg_advisory_xact_lock(${OUTBOX_RELEASE_LOCK.join(', ')})`,
+      release: (batchParam) =>
+        'UPDATE event_outbox o SET release_seq = b.base + n.rn ' +
+        'FROM (SELECT seq, row_number() OVER (ORDER BY seq) AS rn FROM (SELECT seq FROM event_outbox ' +
+        `WHERE release_seq IS NULL ORDER BY seq LIMIT ${batchParam}) pending) n, ` +
+        '(SELECT coalesce(max(release_seq), 0) AS base FROM event_outbox) b WHERE o.seq = n.seq',
+    },
   },
 };

@@ -4,6 +4,7 @@ import { executorContract } from '../contract/executor.contract.js';
 import type { TestDatabase } from '../test-support/postgres-test-database.js';
 import { createTestDatabase } from '../test-support/postgres-test-database.js';
 import { PostgresExecutor } from './postgres-executor.js';
+import { postgresInternalColumns } from './postgres-migrations.js';
 
 let db: TestDatabase | undefined;
 beforeAll(async () => {
@@ -29,7 +30,12 @@ executorContract({
         `SELECT column_name, is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`,
         [table],
       );
-      return new Map(rows.map((r) => [r.column_name, r.is_nullable === 'YES']));
+      const internal = postgresInternalColumns[table] ?? [];
+      return new Map(
+        rows
+          .filter((r) => !internal.includes(r.column_name))
+          .map((r) => [r.column_name, r.is_nullable === 'YES']),
+      );
     } finally {
       await client.end();
     }

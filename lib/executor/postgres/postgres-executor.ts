@@ -6,6 +6,7 @@ import type { RawRow } from '../sql/compile-select.js';
 import { compileSelect } from '../sql/compile-select.js';
 import type { PhysicalRows } from '../sql/compile-write.js';
 import { quoteIdent } from '../sql/dialect.js';
+import { readOutbox } from '../sql/outbox.js';
 import type { SqlRunner } from '../sql/runner.js';
 import { SqlOps, TransactionOps } from '../sql/sql-ops.js';
 import {
@@ -13,7 +14,7 @@ import {
   runInTransactionContext,
   transactionFinishedError,
 } from '../transaction-context.js';
-import type { Executor, SelectQuery, Transaction } from '../types.js';
+import type { Executor, OutboxEvent, SelectQuery, Transaction } from '../types.js';
 import { PG_TYPES, postgresDialect } from './postgres-dialect.js';
 import { mapPgError } from './postgres-errors.js';
 import { postgresMigrations } from './postgres-migrations.js';
@@ -123,6 +124,10 @@ export class PostgresExecutor extends SqlOps implements Executor {
 
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
     return this.database.transaction((runner) => fn(new TransactionOps(runner)));
+  }
+
+  readOutbox(afterPosition: bigint, limit: number): Promise<OutboxEvent[]> {
+    return readOutbox(this.runner, afterPosition, limit);
   }
 
   async schemaVersion(): Promise<number> {

@@ -282,4 +282,50 @@ ALTER TABLE objects ADD COLUMN gc_candidate_since timestamptz;
 CREATE INDEX objects_gc_candidates ON objects (gc_candidate_since) WHERE gc_candidate_since IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'outbox release order, webhook delivery state and the dispatcher lease',
+    sql: `
+ALTER TABLE outbox_cursors ADD COLUMN owner text, ADD COLUMN lease_expires timestamptz;
+
+CREATE TABLE webhook_deliveries (
+  webhook_id uuid PRIMARY KEY,
+  last_position bigint NOT NULL,
+  failures integer NOT NULL DEFAULT 0 CHECK (failures >= 0),
+  next_attempt timestamptz,
+  last_error text,
+  last_success timestamptz,
+  updated timestamptz NOT NULL
+);
+
+-- Commit-order-safe outbox reads (docs/decisions.md §8). seq is taken at insert and transactions commit
+-- out of seq order, so "seq > cursor" can skip a row that commits late. readOutbox instead releases
+-- committed rows in batches: one releaser at a time (an advisory lock held until it commits) numbers the
+-- rows it can see after the highest release_seq so far. A row committing late gets a later number, so
+-- consumers reading "release_seq > cursor" see every committed row once, in commit order. Internal:
+-- the catalog does not list the column (callers see it as readOutbox's position).
+ALTER TABLE event_outbox ADD COLUMN release_seq bigint;
+UPDATE event_outbox SET release_seq = seq;
+CREATE UNIQUE INDEX event_outbox_by_release ON event_outbox (release_seq);
+CREATE INDEX event_outbox_unreleased ON event_outbox (seq) WHERE release_seq IS NULL;
+
+-- Registrations made before delivery existed start at the current head, as new ones do.
+INSERT INTO webhook_deliveries (webhook_id, last_position, failures, updated)
+SELECT id, (SELECT coalesce(max(release_seq), 0) FROM event_outbox), 0, updated FROM webhooks;
+`,
+  },
+  {
+    version: 5,
+    name: 'passwords for HTTP Basic',
+    // A self-describing scrypt hash (scrypt$N$r$p$salt$key); null for principals that use tokens only.
+    sql: `ALTER TABLE principals ADD COLUMN password_hash text;`,
+  },
 ];
+
+/**
+ * Physical columns a backend keeps for itself, invisible to the catalog and to callers: the contract's
+ * catalog-matches-schema check leaves them out.
+ */
+export const postgresInternalColumns: Readonly<Record<string, readonly string[]>> = {
+  event_outbox: ['release_seq'],
+};

@@ -30,6 +30,24 @@ export interface Dialect {
   tagEquals(column: string, nameParam: string, valueParam: string): string;
   /** A `tags` column holds tag `name`. */
   tagExists(column: string, nameParam: string): string;
+  /** How consumers page through the outbox in commit order (docs/decisions.md §8). */
+  readonly outbox: OutboxOrder;
+}
+
+export interface OutboxOrder {
+  /** The `event_outbox` column holding a row's position; NULL (PostgreSQL) until the row is released. */
+  readonly position: string;
+  /**
+   * How committed rows get positions, when seq order is not already commit order. The releaser's lock
+   * is held until its transaction ends: `tryLock` returns one row whose `ok` says whether it was
+   * granted, `lock` waits for it. `release(batchParam)` then numbers up to that many committed,
+   * unreleased rows after the highest position.
+   */
+  readonly release: {
+    readonly tryLock: string;
+    readonly lock: string;
+    release(batchParam: string): string;
+  } | null;
 }
 
 /** Double-quoted identifier. Identifiers only ever come from the catalog, quoting is belt and braces. */

@@ -42,6 +42,7 @@ import {
 import type { SqlRunner } from './runner.js';
 import { TableInfo } from './table-info.js';
 import { isList } from './is-list.js';
+import { outboxHead } from './outbox.js';
 
 const LOOKUP_CHUNK = 10_000;
 const DEFAULT_STREAM_BATCH = 10_000;
@@ -284,6 +285,10 @@ export class SqlOps implements ExecutorOps {
   ): Promise<number> {
     const { sql, params } = compileDelete(tableName, where, options, undefined, this.runner.dialect);
     return this.runner.write(sql, params, tableName);
+  }
+
+  outboxHead(): Promise<bigint> {
+    return outboxHead(this.runner);
   }
 
   async deleteReturning<T extends TableName, C extends ColumnName<T>>(

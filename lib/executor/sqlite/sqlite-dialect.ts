@@ -55,4 +55,7 @@ export const sqliteDialect: Dialect = {
   tagExists(column, nameParam) {
     return `EXISTS (SELECT 1 FROM json_each(${column}) WHERE key = ${nameParam})`;
   },
+
+  // One writer at a time, seq taken inside its write transaction: seq order is commit order already.
+  outbox: { position: 'seq', release: null },
 };

@@ -254,4 +254,33 @@ ALTER TABLE objects ADD COLUMN gc_candidate_since INTEGER;
 CREATE INDEX objects_gc_candidates ON objects (gc_candidate_since) WHERE gc_candidate_since IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    name: 'webhook delivery state and the dispatcher lease',
+    // The outbox needs nothing: one writer at a time makes seq order commit order, so seq is the position.
+    sql: `
+ALTER TABLE outbox_cursors ADD COLUMN owner TEXT;
+ALTER TABLE outbox_cursors ADD COLUMN lease_expires INTEGER;
+
+CREATE TABLE webhook_deliveries (
+  webhook_id TEXT PRIMARY KEY,
+  last_position INTEGER NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+  next_attempt INTEGER,
+  last_error TEXT,
+  last_success INTEGER,
+  updated INTEGER NOT NULL
+) STRICT;
+
+-- Registrations made before delivery existed start at the current head, as new ones do.
+INSERT INTO webhook_deliveries (webhook_id, last_position, failures, updated)
+SELECT id, (SELECT coalesce(max(seq), 0) FROM event_outbox), 0, updated FROM webhooks;
+`,
+  },
+  {
+    version: 5,
+    name: 'passwords for HTTP Basic',
+    // A self-describing scrypt hash (scrypt$N$r$p$salt$key); null for principals that use tokens only.
+    sql: `ALTER TABLE principals ADD COLUMN password_hash TEXT;`,
+  },
 ];

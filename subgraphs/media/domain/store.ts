@@ -47,6 +47,8 @@ export interface MediaStore {
   readonly limits: MediaLimits;
   readonly service: ServiceDescription;
   readonly now: () => Date;
+  /** Called after every committed write (its events are in the outbox), so delivery starts at once. */
+  readonly afterWrite?: () => void;
 }
 
 const ATTEMPTS = 3;
@@ -58,7 +60,9 @@ const ATTEMPTS = 3;
 export async function write<R>(store: MediaStore, fn: (tx: Transaction) => Promise<R>): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store.executor.transaction(fn);
+      const result = await store.executor.transaction(fn);
+      store.afterWrite?.();
+      return result;
     } catch (e) {
       if (e instanceof ExecutorError && e.retryable && attempt < ATTEMPTS) continue;
       throw toDomainError(e);

@@ -73,15 +73,23 @@ export async function registerWebhook(
   return write(store, async (tx) => {
     const [existing] = await tx.lookup('webhooks', 'identity', [identity]);
     if (input.events.length === 0) {
-      if (existing) await tx.delete('webhooks', eq('id', existing.id));
+      if (existing) {
+        await tx.delete('webhooks', eq('id', existing.id));
+        await tx.delete('webhook_deliveries', eq('webhook_id', existing.id));
+      }
       return { status: 'REMOVED', webhook: null };
     }
     if (existing) {
+      // The delivery position stays: an update changes what is sent from now on, it does not replay.
       await tx.update('webhooks', eq('id', existing.id), fields);
       return { status: 'UPDATED', webhook: { ...existing, ...fields } };
     }
     const row: Row<'webhooks'> = { id: randomUUID(), identity, owner: principal, created: now, ...fields };
     await tx.insert('webhooks', [row]);
+    // A new registration gets the events from now on, not the outbox's history.
+    await tx.insert('webhook_deliveries', [
+      { webhook_id: row.id, last_position: await tx.outboxHead(), updated: now },
+    ]);
     return { status: 'CREATED', webhook: row };
   });
 }

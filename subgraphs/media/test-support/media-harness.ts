@@ -18,6 +18,8 @@ export interface MediaHarness {
   readonly subgraph: MediaSubgraph;
   readonly executor: Executor;
   readonly objects: FilesystemObjectStore;
+  /** The PostgreSQL database's URL (postgres backend only), for a second connection pool on it. */
+  readonly databaseUrl: string | undefined;
   /** Executes an operation; throws when the response has errors unless `allowErrors`. */
   run<T = Record<string, unknown>>(
     query: string,
@@ -87,6 +89,7 @@ export async function openMediaHarness(
     subgraph,
     executor,
     objects,
+    databaseUrl: database?.url,
     run,
     async errorCode(query, variables) {
       const result = await run(query, variables, { allowErrors: true });

@@ -1,0 +1,90 @@
+import type { DomainLog } from '../../../subgraphs/media/domain/store.js';
+import type { MediaHarness } from '../../../subgraphs/media/test-support/media-harness.js';
+import type { WebhookDispatcher, WebhookDispatcherOptions } from '../webhook-dispatcher.js';
+import { createWebhookDispatcher } from '../webhook-dispatcher.js';
+
+/** What tests need around a dispatcher: fast settings, a log to inspect, registration, settling. */
+
+export const REGISTER = `mutation Register($input: WebhookInput!) {
+  registerWebhook(input: $input) { status }
+}`;
+
+export interface LogEntry {
+  readonly level: 'warn' | 'error';
+  readonly details: Record<string, unknown>;
+  readonly message: string;
+}
+
+export interface RecordingLog extends DomainLog {
+  readonly entries: LogEntry[];
+}
+
+/** A DomainLog that keeps what it is told. */
+export function recordingLog(): RecordingLog {
+  const entries: LogEntry[] = [];
+  return {
+    entries,
+    warn: (details, message) => entries.push({ level: 'warn', details, message }),
+    error: (details, message) => entries.push({ level: 'error', details, message }),
+  };
+}
+
+/**
+ * Failed attempts are expected in tests and stay quiet; unexpected errors are printed, so a test that
+ * times out waiting shows why.
+ */
+const printErrors: DomainLog = {
+  warn: () => undefined,
+  error: (details, message) => console.error(`webhook dispatcher: ${message}`, details),
+};
+
+/** Retries in milliseconds instead of seconds, polling fast: tests stay quick. */
+export const FAST: WebhookDispatcherOptions = {
+  log: printErrors,
+  pollMs: 10,
+  timeoutMs: 1000,
+  backoff: { initialMs: 5, maxMs: 40 },
+  leaseMs: 3000,
+  random: () => 0.5,
+};
+
+export function startDispatcher(h: MediaHarness, options: WebhookDispatcherOptions = {}): WebhookDispatcher {
+  const dispatcher = createWebhookDispatcher(h.subgraph.store, { ...FAST, ...options });
+  dispatcher.start();
+  return dispatcher;
+}
+
+export async function register(h: MediaHarness, input: Record<string, unknown>): Promise<void> {
+  await h.run(REGISTER, { input });
+}
+
+/**
+ * Waits until every registration's position is at the outbox head (everything delivered or filtered
+ * out) with no attempt pending.
+ */
+export async function settled(h: MediaHarness, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // Reading releases committed events on PostgreSQL, so the head below counts them.
+    await h.executor.readOutbox(await h.executor.outboxHead(), 1000);
+    const head = await h.executor.outboxHead();
+    const states = (await h.executor.select({ table: 'webhook_deliveries', limit: 1000 })).rows;
+    if (states.every((s) => s.last_position >= head && s.failures === 0)) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `webhook delivery did not settle at position ${head}: ${JSON.stringify(states, (_, v: unknown) =>
+          typeof v === 'bigint' ? v.toString() : v,
+        )}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Polls until `done()` holds; fails naming `what` after `timeoutMs`. */
+export async function eventually(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

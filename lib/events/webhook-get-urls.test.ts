@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
+import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
+import { ADD_SEGMENTS, allocate, createFlow } from '../../subgraphs/media/test-support/operations.js';
+import { register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
+import { loadWebhookSchemas, schemaErrors } from './test-support/tams-webhook-schemas.js';
+import { WebhookReceiver } from './test-support/webhook-receiver.js';
+import type { WebhookDispatcher } from './webhook-dispatcher.js';
+
+type GetUrl = Record<string, unknown> & { url: string };
+
+let h: MediaHarness;
+let receiver: WebhookReceiver;
+let dispatcher: WebhookDispatcher;
+
+beforeAll(async () => {
+  h = await openMediaHarness({ limits: { getUrlSeconds: 600 } });
+  receiver = await WebhookReceiver.start();
+  dispatcher = startDispatcher(h);
+});
+afterAll(async () => {
+  await dispatcher?.stop();
+  await receiver?.close();
+  await h?.close();
+});
+
+describe('get_urls of flows/segments_added per registration (DIGEST §6.2, §9)', () => {
+  it('adds the controlled URL, presigned at delivery, and applies each registration’s options', async () => {
+    const { data } = await h.run<{ storageBackends: { id: string }[] }>('{ storageBackends { id } }');
+    const backendId = data!.storageBackends[0]!.id;
+    const options: Record<string, Record<string, unknown>> = {
+      plain: {},
+      verbose: { verboseStorage: true },
+      labelMirror: { acceptGetUrls: ['mirror'] },
+      noUrls: { acceptGetUrls: [] },
+      storageId: { acceptStorageIds: [backendId], verboseStorage: true },
+      presignedOnly: { presigned: true },
+      unpresignedOnly: { presigned: false },
+      andedToNothing: { acceptGetUrls: ['local'], presigned: false },
+    };
+    for (const [name, option] of Object.entries(options))
+      await register(h, { url: receiver.url(`/${name}`), events: ['flows/segments_added'], ...option });
+
+    const flowId = await createFlow(h);
+    const objectId = (await allocate(h, flowId, 1))[0]!;
+    const mirror = 'https://mirror.example/media/a.ts';
+    await h.run(ADD_SEGMENTS, {
+      flowId,
+      segments: [{ objectId, timerange: '[0:0_1:0)', getUrls: [{ url: mirror, label: 'mirror' }] }],
+    });
+    await settled(h);
+
+    const validate = loadWebhookSchemas().get('flows/segments_added')!;
+    const urlsOf = (name: string): GetUrl[] | undefined => {
+      const [request] = receiver.requests.filter((r) => r.path.startsWith(`/${name}?`));
+      expect(validate(request!.body), `${name}: ${schemaErrors(validate)}`).toBe(true);
+      const [segment] = request!.body.event.segments as { object_id: string; get_urls?: GetUrl[] }[];
+      expect(segment!.object_id).toBe(objectId);
+      return segment!.get_urls;
+    };
+
+    const plain = urlsOf('plain')!;
+    // Controlled first: this store's copy, presigned now for the store's GET URL lifetime.
+    expect(plain).toEqual([
+      { url: expect.stringContaining(objectId) as string, presigned: true, label: 'local' },
+      { url: mirror, presigned: false, label: 'mirror' },
+    ]);
+    const expires = Number(new URL(plain[0]!.url).searchParams.get('expires'));
+    expect(expires * 1000).toBeGreaterThan(Date.now() + 590_000);
+
+    expect(urlsOf('verbose')).toEqual([
+      {
+        url: expect.stringContaining(objectId) as string,
+        presigned: true,
+        label: 'local',
+        controlled: true,
+        storage_id: backendId,
+        store_type: 'http_object_store',
+        provider: 'tams-gateway',
+        store_product: 'filesystem',
+      },
+      { url: mirror, presigned: false, label: 'mirror', controlled: false },
+    ]);
+    expect(urlsOf('labelMirror')).toEqual([{ url: mirror, presigned: false, label: 'mirror' }]);
+    // `accept_get_urls: []` removes every URL: the property is omitted.
+    expect(urlsOf('noUrls')).toBeUndefined();
+    expect(urlsOf('storageId')!.map((u) => [u.storage_id, u.controlled])).toEqual([[backendId, true]]);
+    expect(urlsOf('presignedOnly')!.map((u) => u.label)).toEqual(['local']);
+    expect(urlsOf('unpresignedOnly')!.map((u) => u.label)).toEqual(['mirror']);
+    expect(urlsOf('andedToNothing')).toBeUndefined();
+  });
+});
