@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { checkRole, ConfigError, loadConfig } from '../lib/config/config.js';
 import type { Role } from '../lib/config/config.js';
 import { createLogger } from '../gateway/logger.js';
+import { AUTH_USAGE, PrincipalError, tokenCommand, UsageError, userCommand } from './auth-commands.js';
 import { startService } from '../gateway/service.js';
 import { ExecutorError, openExecutor } from '../lib/executor/index.js';
 import { describePostgresUrl } from '../lib/executor/postgres/postgres-executor.js';
@@ -16,6 +17,7 @@ commands:
             run the store; embedded (the default) is everything in one process, the other roles are
             the processes of distributed mode
   migrate   create or upgrade the configured database, print its schema version, exit
+${AUTH_USAGE}
   version   print the version
   help      print this text
 
@@ -42,6 +44,7 @@ async function serve(args: readonly string[]): Promise<number> {
     `TAMS store (${role}) listening on ${service.url}; GraphQL at ${service.graphqlUrl}` +
       (config.http.publicUrl !== service.url ? ` (public URL ${config.http.publicUrl})` : ''),
   );
+  for (const note of service.notes) console.error(`note: ${note}`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -76,7 +79,7 @@ async function migrate(): Promise<void> {
 
 export async function main(args: readonly string[]): Promise<number> {
   const [command = 'help', ...rest] = args;
-  if (rest.length > 0 && command !== 'serve') {
+  if (rest.length > 0 && !['serve', 'token', 'user'].includes(command)) {
     console.error(`tams ${command}: unexpected arguments: ${rest.join(' ')}\n\n${USAGE}`);
     return 2;
   }
@@ -87,6 +90,10 @@ export async function main(args: readonly string[]): Promise<number> {
         return 0;
       case 'serve':
         return await serve(rest);
+      case 'token':
+        return await tokenCommand(rest);
+      case 'user':
+        return await userCommand(rest);
       case 'version':
       case '--version':
         console.log(packageVersion());
@@ -101,6 +108,14 @@ export async function main(args: readonly string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`tams ${command}: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof PrincipalError) {
+      console.error(`tams ${command}: ${e.message}`);
+      return 1;
+    }
     if (e instanceof ConfigError) {
       console.error(`tams ${command}: ${e.message}`);
       return 2;

@@ -24,6 +24,19 @@ function ownCode(error: unknown): string | undefined {
 }
 
 /**
+ * Errors Apollo Server raises about the request itself (an unsupported persisted-query version, a hash
+ * that does not match the query) carry a 4xx `extensions.http.status` but no code, so Apollo would label
+ * them INTERNAL_SERVER_ERROR. They are the client's fault: BAD_REQUEST, with their message.
+ */
+function isUncodedClientError(error: unknown): boolean {
+  const { extensions } = (typeof error === 'object' && error !== null ? error : {}) as {
+    extensions?: { code?: unknown; http?: { status?: unknown } };
+  };
+  const status = extensions?.http?.status;
+  return extensions?.code === undefined && typeof status === 'number' && status >= 400 && status < 500;
+}
+
+/**
  * The last word on what an error tells a client: its code and message, never a stack trace or the
  * internals of an unexpected failure (those go to the log, with the request's id).
  */
@@ -32,6 +45,7 @@ export function formatError(log: Logger) {
     const code =
       limitErrorCode(error) ??
       (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' ? ownCode(error) : undefined) ??
+      (isUncodedClientError(error) ? 'BAD_REQUEST' : undefined) ??
       (typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR');
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
     if (code === 'INTERNAL_SERVER_ERROR' && formatted.message !== SAFE_INTERNAL) {

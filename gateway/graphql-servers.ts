@@ -3,6 +3,10 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import type { BaseContext } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
+import type { Caller } from './auth/caller.js';
+import type { CallerContext } from './auth/graphql-scope-plugin.js';
+import { scopePlugin } from './auth/graphql-scope-plugin.js';
+import type { InternalTokens } from './auth/internal-token.js';
 import { formatError } from './format-error.js';
 import { limitRules } from './limits/index.js';
 import type { Logger } from './logger.js';
@@ -14,8 +18,8 @@ const MAX_TOKENS = 20_000;
 /** What the gateway knows about each request; subgraph contexts are built from it. */
 export type GatewayContext = BaseContext & {
   readonly requestId: string;
-  /** The authenticated caller, recorded as created_by/updated_by; null until authentication exists. */
-  readonly principal: string | null;
+  /** The authenticated caller: its scopes are checked per root field, its principal recorded as created_by. */
+  readonly caller: Caller;
 };
 
 export interface ServerOptions {
@@ -39,17 +43,26 @@ export async function createGatewayServer(
     introspection: options.introspection,
     validationRules: limitRules(),
     ...sharedOptions(options),
+    plugins: [options.metrics.plugin(), scopePlugin<GatewayContext>()],
   });
   await server.start();
   return server;
 }
 
-/** A subgraph served on its own (distributed mode): the gateway is its only intended client. */
-export async function createSubgraphServer<T extends BaseContext>(
+/**
+ * A subgraph served on its own (distributed mode): the gateway is its only intended client, and the
+ * caller's scopes it forwards are checked again here.
+ */
+export async function createSubgraphServer<T extends CallerContext>(
   schema: GraphQLSchema,
   options: ServerOptions,
 ): Promise<ApolloServer<T>> {
-  const server = new ApolloServer<T>({ schema, introspection: true, ...sharedOptions(options) });
+  const server = new ApolloServer<T>({
+    schema,
+    introspection: true,
+    ...sharedOptions(options),
+    plugins: [options.metrics.plugin(), scopePlugin<T>()],
+  });
   await server.start();
   return server;
 }
@@ -61,7 +74,6 @@ function sharedOptions(options: ServerOptions) {
     parseOptions: { maxTokens: MAX_TOKENS },
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.log),
-    plugins: [options.metrics.plugin()],
     logger: options.log,
   };
 }
@@ -90,14 +102,21 @@ async function subgraphFetch(url: string, init?: RequestInit): Promise<Response>
   });
 }
 
-/** A subgraph over HTTP: forwards the request id (and, with authentication, the caller). */
-export function remoteDataSource(url: string): GraphQLDataSource<GatewayContext> {
+/**
+ * A subgraph over HTTP: forwards the request id and, with authentication on, the caller as an internal
+ * token signed for the subgraph (the client's own credentials never leave the gateway).
+ */
+export function remoteDataSource(url: string, internal?: InternalTokens): GraphQLDataSource<GatewayContext> {
   return new RemoteGraphQLDataSource<GatewayContext>({
     url,
     fetcher: subgraphFetch,
-    willSendRequest({ request, context }) {
+    async willSendRequest({ request, context }) {
       if ('requestId' in context && typeof context.requestId === 'string')
         request.http?.headers.set('x-request-id', context.requestId);
+      // The context is the gateway's for client operations; Apollo's own (health) fetches have none.
+      const caller = (context as Partial<GatewayContext>).caller;
+      if (internal && caller)
+        request.http?.headers.set('authorization', `Bearer ${await internal.sign(caller)}`);
     },
   });
 }

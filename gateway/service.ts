@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import type { Config, Role } from '../lib/config/config.js';
+import { ConfigError, isLoopback } from '../lib/config/config.js';
 import type { Executor } from '../lib/executor/index.js';
 import { openExecutor } from '../lib/executor/index.js';
 import type { AnalyticsSubgraph } from '../subgraphs/analytics/index.js';
@@ -8,6 +9,14 @@ import { createAnalyticsSubgraph } from '../subgraphs/analytics/index.js';
 import type { MediaSubgraph } from '../subgraphs/media/index.js';
 import { createMediaSubgraph } from '../subgraphs/media/index.js';
 import { loadSdl } from '../subgraphs/sdl.js';
+import { ApiTokens } from './auth/api-tokens.js';
+import type { AuthMode } from './auth/authenticator.js';
+import { Authenticator } from './auth/authenticator.js';
+import type { Caller } from './auth/caller.js';
+import { authenticatedGraphQL } from './auth/http-auth.js';
+import { InternalTokens } from './auth/internal-token.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
+import { Principals } from './auth/principals.js';
 import type { GatewayContext } from './graphql-servers.js';
 import { createGatewayServer, createSubgraphServer, remoteDataSource } from './graphql-servers.js';
 import type { ReadinessCheck } from './health.js';
@@ -29,8 +38,13 @@ export interface RunningService {
   /** Where this process listens (with the port it got). */
   readonly url: string;
   readonly graphqlUrl: string;
+  /** What an operator should know after start (e.g. how to get a first token), for the CLI to print. */
+  readonly notes: readonly string[];
   close(): Promise<void>;
 }
+
+/** The caller the gateway's readiness probe presents to a subgraph. */
+const PROBE_CALLER: Caller = { principal: 'tams-gateway', scopes: new Set(['read']), scheme: 'internal' };
 
 function urlOf(address: AddressInfo): string {
   const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
@@ -48,6 +62,11 @@ export async function startService(
   options: { log: Logger; version: string },
 ): Promise<RunningService> {
   const { log, version } = options;
+  // Also checked when the configuration is loaded; repeated here because this is where the port opens.
+  if (!config.auth.enabled && !isLoopback(config.http.host))
+    throw new ConfigError([
+      `TAMS_AUTH: refusing to serve without authentication on ${config.http.host}; listen on 127.0.0.1 or turn authentication on`,
+    ]);
   const metrics = new Metrics(role);
   const http = new HttpServer(log, metrics);
   const address = await http.listen(config.http.host, config.http.port);
@@ -62,8 +81,10 @@ export async function startService(
   try {
     const routes: Route[] = [];
     const checks: ReadinessCheck[] = [];
+    const notes: string[] = [];
     let executor: Executor | undefined;
-    if (role !== 'gateway') {
+    // The gateway role reads the shared database only for API tokens and principals.
+    if (role !== 'gateway' || config.auth.enabled) {
       const opened = await openExecutor(config.database);
       executor = opened;
       closers.push(() => opened.close());
@@ -79,6 +100,7 @@ export async function startService(
         version,
         runWorker: true,
         limits: { syncDeleteSegments: config.syncDeleteLimit },
+        allowPrivateWebhookTargets: config.webhookAllowPrivate,
       });
       media = opened;
       closers.push(() => opened.close());
@@ -95,6 +117,26 @@ export async function startService(
     const analytics: AnalyticsSubgraph | undefined =
       role === 'embedded' || role === 'analytics' ? createAnalyticsSubgraph(executor!) : undefined;
 
+    const internal = config.auth.internalSecret ? new InternalTokens(config.auth.internalSecret) : undefined;
+    let authMode: AuthMode;
+    if (!config.auth.enabled) {
+      authMode = { kind: 'off' };
+      notes.push('authentication is OFF (TAMS_AUTH=off): anyone who can reach this address can do anything');
+    } else if (role === 'media' || role === 'analytics') authMode = { kind: 'internal', internal: internal! };
+    else {
+      const jwt = new JwtVerifier(config.auth.jwt);
+      const principals = new Principals(executor!);
+      authMode = { kind: 'edge', jwt, tokens: new ApiTokens(executor!), principals };
+      if (!jwt.enabled && (await principals.count()) === 0)
+        notes.push(
+          'no principals or API tokens exist yet, so nobody can call this store. Create an admin token with\n' +
+            '    npx tams token create --scopes read,write,delete,admin --user admin\n' +
+            '  (with the same TAMS_DATA_DIR or TAMS_DATABASE_URL as the server) and send it as\n' +
+            '    Authorization: Bearer <token>',
+        );
+    }
+    const authenticator = new Authenticator(authMode);
+
     const serverOptions = { log, metrics, introspection: config.graphql.introspection };
     let graphqlRoute: Route['handle'];
     let rest: Route | undefined;
@@ -107,10 +149,10 @@ export async function startService(
       const server = await createGatewayServer(
         supergraph,
         ({ name }) => {
-          if (role === 'gateway') return remoteDataSource(subgraphUrls[name]!);
+          if (role === 'gateway') return remoteDataSource(subgraphUrls[name]!, internal);
           if (name === 'media')
             return new CachingLocalDataSource<GatewayContext>(media!.schema, (c) =>
-              media!.createContext(c.principal),
+              media!.createContext(c.caller.principal),
             );
           return new CachingLocalDataSource<GatewayContext>(analytics!.schema, () =>
             analytics!.createContext(),
@@ -119,24 +161,34 @@ export async function startService(
         serverOptions,
       );
       closers.push(() => server.stop());
-      graphqlRoute = apolloHandler(
-        server,
-        (_req, requestId) => () => Promise.resolve({ requestId, principal: null }),
-        MAX_GRAPHQL_BODY_BYTES,
+      graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
+        apolloHandler(server, () => () => Promise.resolve({ requestId, caller }), MAX_GRAPHQL_BODY_BYTES)(
+          req,
+          res,
+          requestId,
+        ),
       );
-      rest = restApi(server, publicUrl);
+      rest = restApi(server, publicUrl, authenticator);
       if (role === 'gateway')
         for (const [name, subgraphUrl] of Object.entries(subgraphUrls))
-          checks.push({ name: `subgraph ${name}`, check: () => probeSubgraph(subgraphUrl!) });
+          checks.push({ name: `subgraph ${name}`, check: () => probeSubgraph(subgraphUrl!, internal) });
     } else {
       const subgraph = role === 'media' ? media! : analytics!;
-      const server: ApolloServer<BaseContext> = await createSubgraphServer(subgraph.schema, serverOptions);
+      const server: ApolloServer<BaseContext & { caller: Caller }> = await createSubgraphServer(
+        subgraph.schema,
+        serverOptions,
+      );
       closers.push(() => server.stop());
-      graphqlRoute = apolloHandler(
-        server,
-        () => () =>
-          Promise.resolve(role === 'media' ? media!.createContext(null) : analytics!.createContext()),
-        MAX_GRAPHQL_BODY_BYTES,
+      graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
+        apolloHandler(
+          server,
+          () => () =>
+            Promise.resolve({
+              ...(role === 'media' ? media!.createContext(caller.principal) : analytics!.createContext()),
+              caller,
+            }),
+          MAX_GRAPHQL_BODY_BYTES,
+        )(req, res, requestId),
       );
     }
     routes.push(
@@ -159,6 +211,7 @@ export async function startService(
       role,
       url,
       graphqlUrl: `${url}/graphql`,
+      notes,
       async close() {
         await http.close(config.shutdownTimeoutMs);
         await shutdown();
@@ -171,11 +224,14 @@ export async function startService(
   }
 }
 
-/** A subgraph is reachable when it answers a trivial query. */
-async function probeSubgraph(url: string): Promise<void> {
+/** A subgraph is reachable (and accepts the gateway's internal token) when it answers a trivial query. */
+async function probeSubgraph(url: string, internal?: InternalTokens): Promise<void> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(internal ? { authorization: `Bearer ${await internal.sign(PROBE_CALLER)}` } : {}),
+    },
     body: JSON.stringify({ query: '{ __typename }' }),
   });
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);

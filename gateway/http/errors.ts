@@ -6,18 +6,30 @@ export class HttpError extends Error {
     readonly status: number,
     readonly type: string,
     message: string,
+    /** Headers the answer must carry, e.g. `WWW-Authenticate` on a 401. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
 }
 
 /** Writes a TAMS 7.0 `error.json` shaped body ({type, summary, time}); never a stack trace. */
-export function sendError(res: ServerResponse, status: number, type: string, summary: string): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  summary: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify({ type, summary, time: new Date().toISOString() });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }

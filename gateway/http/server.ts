@@ -26,11 +26,20 @@ export class HttpServer {
   constructor(
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    timeouts: { idleMs?: number; headersMs?: number } = {},
   ) {
-    this.server = createServer((req, res) => void this.dispatch(req, res));
+    const headersMs = timeouts.headersMs ?? 60_000;
+    // Checked this often (Node's default is 30 s, so a 60 s limit could be 90 s in practice).
+    this.server = createServer(
+      { connectionsCheckingInterval: Math.min(5_000, headersMs) },
+      (req, res) => void this.dispatch(req, res),
+    );
     // Large object uploads stream for a long time; the default 5-minute request timeout would cut them.
+    // A client that stops sending (or reading) is cut instead: a socket idle this long is destroyed, so
+    // a slow client cannot hold a connection, or a half-read body, indefinitely.
     this.server.requestTimeout = 0;
-    this.server.headersTimeout = 60_000;
+    this.server.timeout = timeouts.idleMs ?? 60_000;
+    this.server.headersTimeout = headersMs;
     this.server.keepAliveTimeout = 5_000;
   }
 
@@ -62,7 +71,7 @@ export class HttpServer {
       if (!route) throw new HttpError(404, 'NotFound', `nothing is served at ${path.slice(0, 200)}`);
       await route.handle(req, res, requestId);
     } catch (error) {
-      if (error instanceof HttpError) sendError(res, error.status, error.type, error.message);
+      if (error instanceof HttpError) sendError(res, error.status, error.type, error.message, error.headers);
       else {
         this.log.error({ err: error, requestId, path }, 'request failed');
         sendError(res, 500, 'InternalError', 'internal error; the server log has the details');

@@ -7,6 +7,7 @@ export const LIMIT_ERROR_CODES = [
   'TOO_MANY_ALIASES',
   'QUERY_TOO_COMPLEX',
   'TOO_MANY_ROOT_FIELDS',
+  'LIST_TOO_DEEP',
 ] as const;
 
 export type LimitErrorCode = (typeof LIMIT_ERROR_CODES)[number];

@@ -15,9 +15,10 @@ describe('limitRules', () => {
       maxAliases: 30,
       maxFields: 2000,
       maxRootFields: 20,
+      maxListDepth: 6,
     });
     expect(MAX_GRAPHQL_BODY_BYTES).toBe(1_048_576);
-    expect(limitRules()).toHaveLength(4);
+    expect(limitRules()).toHaveLength(5);
   });
 
   it('applies the defaults at their limits', () => {
@@ -32,15 +33,22 @@ describe('limitRules', () => {
   });
 
   it('reports every limit an operation breaks', () => {
-    const errors = check(`{ ${aliased(40, `node { ${nested(20)} }`)} }`, ...limitRules({ maxFields: 100 }));
-    expect(errors.map((e) => e.code).sort()).toEqual([...LIMIT_ERROR_CODES].sort());
+    const deepId = `${'['.repeat(7)}1${']'.repeat(7)}`;
+    const errors = check(
+      `{ ${aliased(40, `node(id: ${deepId}) { ${nested(20)} }`)} }`,
+      ...limitRules({ maxFields: 100 }),
+    );
+    // The deep id is also of the wrong type for ID (a specified rule's error, without a code).
+    expect(errors.flatMap((e) => (e.code === undefined ? [] : [e.code])).sort()).toEqual(
+      [...LIMIT_ERROR_CODES].sort(),
+    );
   });
 
   it('takes overrides, keeps the defaults for the rest, and switches a limit off with Infinity', () => {
     expect(check('{ node { child { leaf } } }', ...limitRules({ maxDepth: 2 })).map((e) => e.code)).toEqual([
       'QUERY_TOO_DEEP',
     ]);
-    expect(limitRules({ maxDepth: Number.POSITIVE_INFINITY, maxAliases: undefined })).toHaveLength(3);
+    expect(limitRules({ maxDepth: Number.POSITIVE_INFINITY, maxAliases: undefined })).toHaveLength(4);
     expect(check(`{ node { ${nested(100)} } }`, ...limitRules({ maxDepth: Infinity }))).toEqual([]);
   });
 

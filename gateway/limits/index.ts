@@ -3,10 +3,11 @@ import { maxAliasesRule } from './aliases.js';
 import { maxFieldsRule } from './complexity.js';
 import { maxDepthRule } from './depth.js';
 import { maxRootFieldsRule } from './root-fields.js';
+import { maxListDepthRule } from './list-depth.js';
 
 export { LIMIT_ERROR_CODES, limitErrorCode } from './errors.js';
 export type { LimitErrorCode } from './errors.js';
-export { maxAliasesRule, maxDepthRule, maxFieldsRule, maxRootFieldsRule };
+export { maxAliasesRule, maxDepthRule, maxFieldsRule, maxListDepthRule, maxRootFieldsRule };
 
 /**
  * The largest GraphQL request body (HTTP POST) the gateway reads, 1 MiB. Enforced by the HTTP layer
@@ -24,6 +25,8 @@ export interface GraphQLLimits {
   maxFields: number;
   /** Root fields (query fetches or mutations), through fragments. */
   maxRootFields: number;
+  /** Nesting of list literals in argument values; `[[1]]` has depth 2 (why: list-depth.ts). */
+  maxListDepth: number;
 }
 
 export const DEFAULT_GRAPHQL_LIMITS: Readonly<GraphQLLimits> = Object.freeze({
@@ -31,6 +34,7 @@ export const DEFAULT_GRAPHQL_LIMITS: Readonly<GraphQLLimits> = Object.freeze({
   maxAliases: 30,
   maxFields: 2000,
   maxRootFields: 20,
+  maxListDepth: 6,
 });
 
 const RULES: { readonly [K in keyof GraphQLLimits]: (limit: number) => ValidationRule } = {
@@ -38,6 +42,7 @@ const RULES: { readonly [K in keyof GraphQLLimits]: (limit: number) => Validatio
   maxAliases: maxAliasesRule,
   maxFields: maxFieldsRule,
   maxRootFields: maxRootFieldsRule,
+  maxListDepth: maxListDepthRule,
 };
 
 /**

@@ -52,6 +52,8 @@ const limits = fc.record({
   maxAliases: fc.integer({ min: 1, max: 12 }),
   maxFields: fc.integer({ min: 1, max: 60 }),
   maxRootFields: fc.integer({ min: 1, max: 8 }),
+  // The generated documents carry no argument values, so their list depth is 0 and never over a limit.
+  maxListDepth: fc.integer({ min: 1, max: 6 }),
 });
 
 const KNOWN: ReadonlySet<unknown> = new Set(LIMIT_ERROR_CODES);
@@ -96,6 +98,7 @@ const CODE_OF = {
   maxAliases: 'TOO_MANY_ALIASES',
   maxFields: 'QUERY_TOO_COMPLEX',
   maxRootFields: 'TOO_MANY_ROOT_FIELDS',
+  maxListDepth: 'LIST_TOO_DEEP',
 } as const;
 
 /** Points fragment `owner`'s spreads at later fragments only (or drops them in the last one). */
@@ -111,7 +114,7 @@ function retarget(list: Sel[], owner: number): Sel[] {
   });
 }
 
-/** The four measures by plain recursive expansion. */
+/** The measures by plain recursive expansion. */
 function naive(op: Sel[], fragments: Sel[][]): Record<keyof GraphQLLimits, number> {
   const expand = (list: Sel[]): Exclude<Sel, { kind: 'spread' }>[] =>
     list.flatMap((sel) => (sel.kind === 'spread' ? expand(fragments[sel.fragment] ?? []) : [sel]));
@@ -126,5 +129,6 @@ function naive(op: Sel[], fragments: Sel[][]): Record<keyof GraphQLLimits, numbe
     maxAliases: count(op, (s) => (s.alias ? 1 : 0)),
     maxFields: count(op, () => 1),
     maxRootFields: roots(op),
+    maxListDepth: 0,
   };
 }

@@ -1,4 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
+import type { Authenticator } from '../auth/authenticator.js';
+import { authenticateRequest } from '../auth/http-auth.js';
+import { allows, restRequirement } from '../auth/scope-rules.js';
 import type { GatewayContext } from '../graphql-servers.js';
 import { HttpError } from '../http/errors.js';
 import type { Route } from '../http/server.js';
@@ -18,7 +21,11 @@ import { webhookRoutes } from './routes/webhooks.js';
  * the result to TAMS JSON. HTTP concerns live here (paths, query parameters, status codes, paging
  * headers, error bodies); every rule lives in the subgraph, so REST and GraphQL behave alike.
  */
-export function restApi(server: ApolloServer<GatewayContext>, publicUrl: string): Route {
+export function restApi(
+  server: ApolloServer<GatewayContext>,
+  publicUrl: string,
+  authenticator: Authenticator,
+): Route {
   const router = new RestRouter([
     ...serviceRoutes,
     ...webhookRoutes,
@@ -31,6 +38,7 @@ export function restApi(server: ApolloServer<GatewayContext>, publicUrl: string)
     name: 'rest',
     matches: (path) => router.match(path) !== undefined,
     async handle(req, res, requestId) {
+      const caller = await authenticateRequest(authenticator, req);
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const rawPath = q < 0 ? url : url.slice(0, q);
@@ -48,12 +56,21 @@ export function restApi(server: ApolloServer<GatewayContext>, publicUrl: string)
           `${req.method ?? '?'} is not supported on ${match.route.path}`,
         );
       }
+      // Checked here as well as by the GraphQL operations the route runs, so a caller without the scope
+      // learns nothing from the route (not even whether the flow exists) and no body is read.
+      const requirement = restRequirement(match.route.path, req.method ?? '');
+      if (!requirement || !allows(caller, requirement))
+        throw new HttpError(
+          403,
+          'Forbidden',
+          `${req.method ?? '?'} ${match.route.path} needs the ${requirement === 'any' ? 'read, write, delete or admin' : (requirement ?? 'admin')} scope, which this caller lacks`,
+        );
       const context = new RestContext(
         req,
         rawPath,
         match.params,
         rawQuery,
-        graphqlRunner(server, { requestId, principal: null }),
+        graphqlRunner(server, { requestId, caller }),
         publicUrl,
       );
       const response = await handler(context);

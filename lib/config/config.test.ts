@@ -29,6 +29,12 @@ describe('configuration from the environment', () => {
       graphql: { introspection: true },
       shutdownTimeoutMs: 10_000,
       syncDeleteLimit: 10_000,
+      auth: {
+        enabled: true,
+        jwt: { secret: undefined, jwks: undefined, issuer: undefined, audience: undefined },
+        internalSecret: undefined,
+      },
+      webhookAllowPrivate: false,
     });
   });
 
@@ -98,8 +104,44 @@ describe('configuration from the environment', () => {
   });
 
   it('checks what each distributed role needs before it starts', () => {
-    expect(problemsOf(() => checkRole(loadConfig({}), 'gateway'))).toHaveLength(2);
+    expect(problemsOf(() => checkRole(loadConfig({}), 'gateway'))).toEqual([
+      expect.stringMatching(/^TAMS_MEDIA_URL/),
+      expect.stringMatching(/^TAMS_ANALYTICS_URL/),
+      expect.stringMatching(/^TAMS_DATABASE_URL: the gateway role checks API tokens/),
+      expect.stringMatching(/^TAMS_INTERNAL_SECRET/),
+    ]);
     expect(problemsOf(() => checkRole(loadConfig({}), 'media'))[0]).toMatch(/TAMS_DATABASE_URL/);
     expect(() => checkRole(loadConfig({}), 'embedded')).not.toThrow();
+    const secret = 'x'.repeat(32);
+    const distributed = loadConfig({
+      TAMS_DATABASE_URL: 'postgres://db/tams',
+      TAMS_MEDIA_URL: 'http://media:4001/graphql',
+      TAMS_ANALYTICS_URL: 'http://analytics:4002/graphql',
+      TAMS_INTERNAL_SECRET: secret,
+    });
+    for (const role of ['gateway', 'media', 'analytics'] as const)
+      expect(() => checkRole(distributed, role)).not.toThrow();
+  });
+
+  it('turns authentication off only on a loopback address, and never echoes secrets', () => {
+    expect(loadConfig({ TAMS_AUTH: 'off' }).auth.enabled).toBe(false);
+    expect(loadConfig({ TAMS_AUTH: 'off', TAMS_HOST: '::1' }).auth.enabled).toBe(false);
+    expect(problemsOf(() => loadConfig({ TAMS_AUTH: 'off', TAMS_HOST: '0.0.0.0' }))).toEqual([
+      expect.stringMatching(/^TAMS_AUTH: refusing to serve without authentication on 0\.0\.0\.0/),
+    ]);
+    expect(problemsOf(() => loadConfig({ TAMS_AUTH: 'maybe' }))[0]).toMatch(/^TAMS_AUTH/);
+    const problems = problemsOf(() =>
+      loadConfig({ TAMS_JWT_SECRET: 'hunter2', TAMS_INTERNAL_SECRET: 'hunter3' }),
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/at least 32 characters/);
+    expect(problems.join('\n')).not.toMatch(/hunter/);
+    expect(loadConfig({ TAMS_JWT_JWKS: 'keys/jwks.json' }).auth.jwt.jwks).toBe(resolve('keys/jwks.json'));
+    expect(loadConfig({ TAMS_JWT_JWKS: 'https://idp.example/.well-known/jwks.json' }).auth.jwt.jwks).toMatch(
+      /^https:/,
+    );
+    expect(problemsOf(() => loadConfig({ TAMS_JWT_JWKS: 'ftp://idp/jwks' }))[0]).toMatch(
+      /JWKS file path or an http/,
+    );
   });
 });

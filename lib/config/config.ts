@@ -51,6 +51,24 @@ export interface Config {
   /** Deletions of up to this many segments finish before the answer; larger ones continue in the background. */
   readonly syncDeleteLimit: number;
   readonly shutdownTimeoutMs: number;
+  readonly auth: AuthConfig;
+  /** Whether webhooks may target loopback, private and link-local addresses (off: SSRF protection). */
+  readonly webhookAllowPrivate: boolean;
+}
+
+export interface AuthConfig {
+  /** Off only on a loopback address (TAMS_AUTH=off); on by default. */
+  readonly enabled: boolean;
+  readonly jwt: {
+    /** HS256 shared secret. */
+    readonly secret?: string;
+    /** A JWKS file path or http(s) URL, for RS256/ES256 tokens. */
+    readonly jwks?: string;
+    readonly issuer?: string;
+    readonly audience?: string;
+  };
+  /** Signs the gateway's calls to the subgraphs in distributed mode. */
+  readonly internalSecret?: string;
 }
 
 export class ConfigError extends Error {
@@ -80,7 +98,15 @@ const httpUrl = (what: string) =>
   }, `expected an http(s) URL of ${what}, without query or fragment`);
 
 /** Names whose values are never echoed in messages: they may carry credentials. */
-const SECRET = new Set(['TAMS_DATABASE_URL', 'TAMS_REDIS_URL']);
+const SECRET = new Set(['TAMS_DATABASE_URL', 'TAMS_REDIS_URL', 'TAMS_JWT_SECRET', 'TAMS_INTERNAL_SECRET']);
+
+const secret = (what: string) =>
+  z.string().min(32, `expected ${what} of at least 32 characters (e.g. \`openssl rand -base64 48\`)`);
+
+/** Addresses only this machine can reach: the one place a store may run without authentication. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 const env = z.object({
   TAMS_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
@@ -123,6 +149,19 @@ const env = z.object({
   TAMS_INTROSPECTION: bool.default(true),
   TAMS_SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
   TAMS_SYNC_DELETE_LIMIT: intFrom(0, 10_000_000).default(10_000),
+  TAMS_AUTH: z.enum(['on', 'off']).default('on'),
+  TAMS_JWT_SECRET: secret('an HS256 secret').optional(),
+  TAMS_JWT_JWKS: z
+    .string()
+    .refine(
+      (v) => /^https?:\/\/\S+$/.test(v) || !/^[a-z]+:\/\//i.test(v),
+      'expected a JWKS file path or an http(s) URL',
+    )
+    .optional(),
+  TAMS_JWT_ISSUER: z.string().max(1000).optional(),
+  TAMS_JWT_AUDIENCE: z.string().max(1000).optional(),
+  TAMS_INTERNAL_SECRET: secret('a secret shared by the gateway and subgraph roles').optional(),
+  TAMS_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
 });
 
 function shown(name: string, value: unknown): string {
@@ -158,6 +197,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if (!e.TAMS_S3_BUCKET && (e.TAMS_S3_ENDPOINT || e.TAMS_S3_PREFIX || e.TAMS_S3_PUBLIC_ENDPOINT))
     problems.push('TAMS_S3_BUCKET: set it to use S3 object storage (other TAMS_S3_* variables are set)');
+  if (e.TAMS_AUTH === 'off' && !isLoopback(e.TAMS_HOST))
+    problems.push(
+      `TAMS_AUTH: refusing to serve without authentication on ${e.TAMS_HOST}, which other machines can reach; ` +
+        'listen on 127.0.0.1 (TAMS_HOST) or turn authentication on (unset TAMS_AUTH)',
+    );
   if (problems.length) throw new ConfigError(problems);
   const objects: ObjectsConfig = e.TAMS_S3_BUCKET
     ? {
@@ -195,6 +239,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     graphql: { introspection: e.TAMS_INTROSPECTION },
     shutdownTimeoutMs: e.TAMS_SHUTDOWN_TIMEOUT_MS,
     syncDeleteLimit: e.TAMS_SYNC_DELETE_LIMIT,
+    auth: {
+      enabled: e.TAMS_AUTH === 'on',
+      jwt: {
+        secret: e.TAMS_JWT_SECRET,
+        jwks:
+          e.TAMS_JWT_JWKS === undefined || /^https?:/.test(e.TAMS_JWT_JWKS)
+            ? e.TAMS_JWT_JWKS
+            : resolve(e.TAMS_JWT_JWKS),
+        issuer: e.TAMS_JWT_ISSUER,
+        audience: e.TAMS_JWT_AUDIENCE,
+      },
+      internalSecret: e.TAMS_INTERNAL_SECRET,
+    },
+    webhookAllowPrivate: e.TAMS_WEBHOOK_ALLOW_PRIVATE,
   };
 }
 
@@ -210,6 +268,14 @@ export function checkRole(config: Config, role: Role): void {
   if ((role === 'media' || role === 'analytics') && config.database.kind !== 'postgres')
     problems.push(
       `TAMS_DATABASE_URL: the ${role} role of distributed mode shares PostgreSQL with the other roles; set a postgres:// URL`,
+    );
+  if (role === 'gateway' && config.auth.enabled && config.database.kind !== 'postgres')
+    problems.push(
+      'TAMS_DATABASE_URL: the gateway role checks API tokens and users in the shared PostgreSQL database; set a postgres:// URL',
+    );
+  if (role !== 'embedded' && config.auth.enabled && !config.auth.internalSecret)
+    problems.push(
+      `TAMS_INTERNAL_SECRET: the ${role} role of distributed mode needs the secret the gateway signs its subgraph calls with (the same value in every role)`,
     );
   if (problems.length) throw new ConfigError(problems);
 }

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from '../../lib/events/index.js';
 import { createWebhookDispatcher } from '../../lib/events/index.js';
+import { createPublicOnlyFetch } from '../../lib/events/guarded-fetch.js';
 import type { Executor } from '../../lib/executor/index.js';
 import type { MediaContext } from './context.js';
 import { createMediaContext } from './context.js';
@@ -29,6 +30,8 @@ export interface MediaSubgraphOptions {
    */
   readonly runWorker?: boolean;
   readonly webhooks?: WebhookDispatcherOptions;
+  /** Let webhooks target loopback, private and link-local addresses (refused by default: SSRF). */
+  readonly allowPrivateWebhookTargets?: boolean;
   readonly now?: () => Date;
 }
 
@@ -56,10 +59,15 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
       eventStreamMechanisms: options.runWorker ? [{ name: 'webhooks' }] : [],
     },
     now: options.now ?? (() => new Date()),
+    allowPrivateWebhookTargets: options.allowPrivateWebhookTargets ?? false,
     afterWrite: () => wakeWebhooks(),
   };
   const worker = new DeletionWorker(store);
-  const webhooks = createWebhookDispatcher(store, { log: options.log, ...options.webhooks });
+  const webhooks = createWebhookDispatcher(store, {
+    log: options.log,
+    ...(store.allowPrivateWebhookTargets ? {} : { fetch: createPublicOnlyFetch() }),
+    ...options.webhooks,
+  });
   wakeWebhooks = () => webhooks.wake();
   if (options.runWorker) {
     worker.start();

@@ -18,7 +18,11 @@ let context: ConformanceContext | undefined;
 
 beforeAll(async () => {
   const target: ConformanceTarget = await startConformanceTarget();
-  context = { target, spec, client: new ConformanceClient(target.baseUrl, { spec, coverage }) };
+  context = {
+    target,
+    spec,
+    client: new ConformanceClient(target.baseUrl, { spec, coverage, headers: target.headers }),
+  };
 });
 
 afterAll(async () => {

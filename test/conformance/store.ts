@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { createLogger } from '../../gateway/logger.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
+import { bearer, createToken } from '../support/admin-token.js';
 
 /**
  * The store the conformance families talk to: the embedded store (SQLite in a temporary directory,
  * port 0), as test/graphql-scenario does, or an already running store when TAMS_CONFORMANCE_URL is set
- * (to check a deployment, or another implementation, against the same suite).
+ * (to check a deployment, or another implementation, against the same suite; TAMS_CONFORMANCE_TOKEN is
+ * then sent as a bearer token).
  */
 
 /**
@@ -20,6 +22,8 @@ export const REST_BASE_PATH = '';
 export interface ConformanceTarget {
   readonly baseUrl: string;
   readonly description: string;
+  /** Sent with every request: the credentials of a caller with every scope. */
+  readonly headers: Readonly<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -27,8 +31,15 @@ export async function startConformanceTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ConformanceTarget> {
   const external = env.TAMS_CONFORMANCE_URL?.trim();
-  if (external)
-    return { baseUrl: external, description: `external store ${external}`, close: () => Promise.resolve() };
+  if (external) {
+    const token = env.TAMS_CONFORMANCE_TOKEN?.trim();
+    return {
+      baseUrl: external,
+      description: `external store ${external}`,
+      headers: token ? bearer(token) : {},
+      close: () => Promise.resolve(),
+    };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'tams-conformance-'));
   try {
     // A small synchronous deletion limit, so the 202 + delete request path is reachable with a few segments.
@@ -45,6 +56,7 @@ export async function startConformanceTarget(
     return {
       baseUrl: `${service.url}${REST_BASE_PATH}`,
       description: `embedded store at ${service.url}`,
+      headers: bearer(await createToken(config.database)),
       async close() {
         try {
           await service.close();

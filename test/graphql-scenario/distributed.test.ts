@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../gateway/logger.js';
 import { startService } from '../../gateway/service.js';
@@ -13,6 +12,8 @@ import type { TestDatabase } from '../../lib/executor/test-support/postgres-test
 import { createTestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import type { RunningS3rver } from '../../lib/objects/test-support/s3rver.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../../lib/objects/test-support/s3rver.js';
+import { bearer, createToken } from '../support/admin-token.js';
+import { CLI, runCli } from '../support/cli.js';
 import { EXPECTED_SCENARIO } from './expected.js';
 import { runScenario } from './scenario.js';
 
@@ -21,11 +22,12 @@ import { runScenario } from './scenario.js';
  * on PostgreSQL and S3 (s3rver), running the same session as the embedded store.
  */
 
-const CLI = fileURLToPath(new URL('../../cli/tams.ts', import.meta.url));
 const processes: ChildProcess[] = [];
 let db: TestDatabase;
 let s3: RunningS3rver;
 let gatewayUrl: string;
+let mediaUrl: string;
+let token: string;
 
 function startRole(role: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--role', role], {
@@ -60,15 +62,26 @@ beforeAll(async () => {
     TAMS_S3_CREATE_BUCKET: 'true',
     AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    // The gateway signs its subgraph calls with it; the subgraphs accept nothing else.
+    TAMS_INTERNAL_SECRET: 'distributed-test-internal-secret-0123456789',
   };
   // Media first: it migrates the shared database and registers the storage backend.
   const media = await startRole('media', shared);
   const analytics = await startRole('analytics', shared);
   const gateway = await startRole('gateway', {
+    ...shared,
     TAMS_MEDIA_URL: `${media.url}/graphql`,
     TAMS_ANALYTICS_URL: `${analytics.url}/graphql`,
   });
   gatewayUrl = gateway.url;
+  mediaUrl = media.url;
+  // As an operator would: the CLI, against the shared database, with no server involved.
+  const created = await runCli(
+    ['token', 'create', '--scopes', 'read,write,delete,admin', '--user', 'e2e'],
+    shared,
+  );
+  expect(created.code, created.stderr).toBe(0);
+  token = created.stdout.trim();
 }, 120_000);
 
 afterAll(async () => {
@@ -93,23 +106,50 @@ describe('distributed mode (gateway, media and analytics processes on PostgreSQL
   });
 
   it('runs the README GraphQL session with the same results as the embedded store', async () => {
-    const distributed = await runScenario(`${gatewayUrl}/graphql`, {
-      flowId: randomUUID(),
-      sourceId: randomUUID(),
-    });
+    const distributed = await runScenario(
+      { url: `${gatewayUrl}/graphql`, headers: bearer(token) },
+      { flowId: randomUUID(), sourceId: randomUUID() },
+    );
     const dir = mkdtempSync(join(tmpdir(), 'tams-compare-'));
-    const embedded = await startService(loadConfig({ TAMS_DATA_DIR: dir, TAMS_PORT: '0' }), 'embedded', {
-      log: createLogger('silent'),
-      version: 'test',
-    });
+    const config = loadConfig({ TAMS_DATA_DIR: dir, TAMS_PORT: '0' });
+    const embedded = await startService(config, 'embedded', { log: createLogger('silent'), version: 'test' });
     try {
-      const local = await runScenario(embedded.graphqlUrl, { flowId: randomUUID(), sourceId: randomUUID() });
+      const local = await runScenario(
+        { url: embedded.graphqlUrl, headers: bearer(await createToken(config.database)) },
+        { flowId: randomUUID(), sourceId: randomUUID() },
+      );
       expect(distributed).toEqual(local);
       expect(distributed).toEqual(EXPECTED_SCENARIO);
     } finally {
       await embedded.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('records the caller through the gateway, and keeps the subgraphs closed to anyone but the gateway', async () => {
+    const id = randomUUID();
+    const put = await fetch(`${gatewayUrl}/flows/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...bearer(token) },
+      body: JSON.stringify({
+        id,
+        source_id: randomUUID(),
+        format: 'urn:x-nmos:format:multi',
+      }),
+    });
+    expect(put.status, await put.text()).toBe(201);
+    const flow = await fetch(`${gatewayUrl}/flows/${id}`, { headers: bearer(token) });
+    expect(await flow.json()).toMatchObject({ id, created_by: 'e2e', updated_by: 'e2e' });
+    expect((await fetch(`${gatewayUrl}/flows`)).status).toBe(401);
+    // Straight to the media subgraph: the client's own token is not what it accepts.
+    const direct = (headers: Record<string, string>) =>
+      fetch(`${mediaUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ flows { nodes { id } } }' }),
+      });
+    expect((await direct({})).status).toBe(401);
+    expect((await direct(bearer(token))).status).toBe(401);
   });
 
   it('stops every role gracefully on SIGTERM', async () => {

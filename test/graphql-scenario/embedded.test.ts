@@ -7,15 +7,19 @@ import { createLogger } from '../../gateway/logger.js';
 import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
+import { bearer, createToken } from '../support/admin-token.js';
 import { EXPECTED_SCENARIO } from './expected.js';
+import type { Endpoint } from './scenario.js';
 import { graphql, runScenario } from './scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tams-embedded-'));
 let service: RunningService;
+let endpoint: Endpoint & object;
 
 beforeAll(async () => {
   const config = loadConfig({ TAMS_DATA_DIR: dir, TAMS_PORT: '0', TAMS_LOG_LEVEL: 'silent' });
   service = await startService(config, 'embedded', { log: createLogger('silent'), version: 'test' });
+  endpoint = { url: service.graphqlUrl, headers: bearer(await createToken(config.database)) };
 });
 afterAll(async () => {
   await service?.close();
@@ -24,7 +28,7 @@ afterAll(async () => {
 
 describe('embedded store over HTTP', () => {
   it('runs the README GraphQL session: upload, register, list, download, federated stats, delete', async () => {
-    expect(await runScenario(service.graphqlUrl, { flowId: randomUUID(), sourceId: randomUUID() })).toEqual(
+    expect(await runScenario(endpoint, { flowId: randomUUID(), sourceId: randomUUID() })).toEqual(
       EXPECTED_SCENARIO,
     );
   });
@@ -42,20 +46,20 @@ describe('embedded store over HTTP', () => {
   it('refuses oversized, malformed and over-complex requests with clear errors', async () => {
     const big = await fetch(service.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...endpoint.headers },
       body: JSON.stringify({ query: `{ service { name } }`, padding: 'x'.repeat(2_000_000) }),
     });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ type: 'RequestTooLarge' });
     const broken = await fetch(service.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...endpoint.headers },
       body: '{',
     });
     expect(broken.status).toBe(400);
     let deep = 'id';
     for (let i = 0; i < 20; i++) deep = `flowCollection { flow { ${deep} } }`;
-    const tooDeep = await graphql(service.graphqlUrl, `{ flows { nodes { ${deep} } } }`);
+    const tooDeep = await graphql(endpoint, `{ flows { nodes { ${deep} } } }`);
     expect(tooDeep.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_DEEP');
     expect((await fetch(`${service.url}/nothing-here`)).status).toBe(404);
   });

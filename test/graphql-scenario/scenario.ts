@@ -12,28 +12,32 @@ interface GraphQLResponse<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
+/** A GraphQL endpoint, and the headers (credentials) to call it with. */
+export type Endpoint = string | { readonly url: string; readonly headers: Readonly<Record<string, string>> };
+
 export async function graphql<T>(
-  url: string,
+  endpoint: Endpoint,
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<GraphQLResponse<T>> {
+  const { url, headers } = typeof endpoint === 'string' ? { url: endpoint, headers: {} } : endpoint;
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query, variables }),
   });
   expect(response.headers.get('content-type')).toMatch(/json/);
   return (await response.json()) as GraphQLResponse<T>;
 }
 
-async function ok<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const r = await graphql<T>(url, query, variables);
+async function ok<T>(endpoint: Endpoint, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const r = await graphql<T>(endpoint, query, variables);
   if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
   return r.data!;
 }
 
 export async function runScenario(
-  graphqlUrl: string,
+  graphqlUrl: Endpoint,
   ids: { flowId: string; sourceId: string },
 ): Promise<unknown> {
   const { flowId, sourceId } = ids;

@@ -6,11 +6,13 @@ import { createLogger } from '../../gateway/logger.js';
 import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
+import { runCli } from '../support/cli.js';
 
 /** The README's REST walkthrough, step by step, as a new user runs it against `npm start`. */
 
 const dir = mkdtempSync(join(tmpdir(), 'tams-rest-walkthrough-'));
 let service: RunningService;
+let token: string;
 const FLOW = '3b2a5c3e-7f1a-4c3b-9e2a-1f0d6c8b9a01';
 const SOURCE = '9d1c2b3a-4e5f-4a6b-8c7d-0e1f2a3b4c5d';
 
@@ -28,12 +30,32 @@ afterAll(async () => {
 const json = (method: string, path: string, body?: unknown) =>
   fetch(`${service.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
 describe('the README REST walkthrough', () => {
   it('creates a flow, uploads, registers, lists, downloads and deletes', async () => {
+    // 0. The first start says how to get a token; without one the store answers 401.
+    expect(service.notes.join('\n')).toMatch(
+      /tams token create --scopes read,write,delete,admin --user admin/,
+    );
+    const anonymous = await fetch(`${service.url}/service`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer realm="tams", Basic realm="tams"/);
+    const created = await runCli(
+      ['token', 'create', '--scopes', 'read,write,delete,admin', '--user', 'admin'],
+      {
+        TAMS_DATA_DIR: dir,
+      },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    token = created.stdout.trim();
+    expect(token).toMatch(/^tams_[\w-]{43}$/);
+
     // 1. Create a flow; its source appears.
     const put = await json('PUT', `/flows/${FLOW}`, {
       id: FLOW,

@@ -1,3 +1,4 @@
+import { refusedWebhookTarget } from '../../../lib/events/webhook-targets.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Row } from '../../../lib/executor/index.js';
 import { eq } from '../../../lib/executor/index.js';
@@ -43,6 +44,8 @@ export async function registerWebhook(
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || input.url.length > MAX_URL_LENGTH)
     throw new DomainError('BAD_REQUEST', 'url: webhooks are delivered over http or https only');
+  const refused = store.allowPrivateWebhookTargets ? undefined : refusedWebhookTarget(url);
+  if (refused) throw new DomainError('BAD_REQUEST', `url: ${refused}`);
   const unknown = input.events.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e));
   if (unknown.length)
     throw new DomainError(

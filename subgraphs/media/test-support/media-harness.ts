@@ -34,7 +34,13 @@ export interface MediaHarness {
 export const silentLog = { warn: () => undefined, error: () => undefined };
 
 export async function openMediaHarness(
-  options: { backend?: 'sqlite' | 'postgres'; limits?: Partial<MediaLimits>; calls?: { count: number } } = {},
+  options: {
+    backend?: 'sqlite' | 'postgres';
+    limits?: Partial<MediaLimits>;
+    calls?: { count: number };
+    /** Default true: tests deliver to receivers on 127.0.0.1. */
+    allowPrivateWebhookTargets?: boolean;
+  } = {},
 ): Promise<MediaHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tams-media-'));
   let database: TestDatabase | undefined;
@@ -65,6 +71,7 @@ export async function openMediaHarness(
     log: silentLog,
     version: 'test',
     limits: options.limits,
+    allowPrivateWebhookTargets: options.allowPrivateWebhookTargets ?? true,
   });
   const run = async <T>(
     query: string,

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import type { Page, TableName } from '../../lib/executor/index.js';
+import { catalog, MAX_PAGE_SIZE, SqliteExecutor } from '../../lib/executor/index.js';
+
+/**
+ * The whole content of an embedded store (its SQLite file), table by table, each row as canonical JSON.
+ * Suites that send bad input compare a dump taken before with one taken after: any difference is a write
+ * that a refused request should never have made. Every table of the catalog is read, so tables added
+ * later are covered without touching the suites.
+ */
+export type StoreDump = Readonly<Record<string, readonly string[]>>;
+
+/** bigint is not JSON; `12n` keeps it distinct from the number 12 and from the string "12". */
+const rowJson = (row: unknown) =>
+  JSON.stringify(row, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+
+/** Reads every row of every table of the store under `dataDir` (a second connection; WAL lets it read). */
+export async function dumpStore(dataDir: string): Promise<StoreDump> {
+  const executor = await SqliteExecutor.open({ path: join(dataDir, 'tams.sqlite3') });
+  try {
+    const tables: Record<string, string[]> = {};
+    for (const table of Object.keys(catalog) as TableName[]) {
+      const rows: string[] = [];
+      // Paged to the end: a dump that silently stopped at a page size would hide changes.
+      for (let after: string | null = null; ;) {
+        const page: Page<unknown> = await executor.select({ table, limit: MAX_PAGE_SIZE, after });
+        rows.push(...page.rows.map(rowJson));
+        after = page.nextPageKey;
+        if (after === null) break;
+      }
+      tables[table] = rows;
+    }
+    return tables;
+  } finally {
+    await executor.close();
+  }
+}
+
+/**
+ * What changed between two dumps, one line per added or removed row (a changed row is both), at most
+ * `max` lines: readable in a failure message, unlike a diff of two multi-megabyte strings.
+ */
+export function storeChanges(before: StoreDump, after: StoreDump, max = 20): string[] {
+  const lines: string[] = [];
+  for (const table of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const old = new Set(before[table] ?? []);
+    const now = new Set(after[table] ?? []);
+    for (const row of old) if (!now.has(row)) lines.push(`${table}: - ${row.slice(0, 400)}`);
+    for (const row of now) if (!old.has(row)) lines.push(`${table}: + ${row.slice(0, 400)}`);
+  }
+  return lines.length > max ? [...lines.slice(0, max), `... and ${lines.length - max} more`] : lines;
+}
