@@ -12,7 +12,7 @@ async function errorsOf(request: { query?: string; extensions?: Record<string, u
   const server = new ApolloServer({ schema, formatError: formatError(log) });
   await server.start();
   try {
-    const response = await server.executeOperation(request as { query: string });
+    const response = await server.executeOperation(request);
     const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
     return { status: response.http.status, errors, logged: lines.length };
   } finally {

@@ -6,7 +6,9 @@ import type { GraphQLSchema } from 'graphql';
 import type { Caller } from './auth/caller.js';
 import type { CallerContext } from './auth/graphql-scope-plugin.js';
 import { scopePlugin } from './auth/graphql-scope-plugin.js';
+import { operationResolutionPlugin } from './operation-resolution-plugin.js';
 import type { InternalTokens } from './auth/internal-token.js';
+import { finiteNumbersRule } from './finite-numbers-rule.js';
 import { formatError } from './format-error.js';
 import { limitRules } from './limits/index.js';
 import type { Logger } from './logger.js';
@@ -41,9 +43,13 @@ export async function createGatewayServer(
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection,
-    validationRules: limitRules(),
+    validationRules: [...limitRules(), finiteNumbersRule],
     ...sharedOptions(options),
-    plugins: [options.metrics.plugin(), scopePlugin<GatewayContext>()],
+    plugins: [
+      options.metrics.plugin(),
+      operationResolutionPlugin<GatewayContext>(),
+      scopePlugin<GatewayContext>(),
+    ],
   });
   await server.start();
   return server;
@@ -61,7 +67,7 @@ export async function createSubgraphServer<T extends CallerContext>(
     schema,
     introspection: true,
     ...sharedOptions(options),
-    plugins: [options.metrics.plugin(), scopePlugin<T>()],
+    plugins: [options.metrics.plugin(), operationResolutionPlugin<T>(), scopePlugin<T>()],
   });
   await server.start();
   return server;

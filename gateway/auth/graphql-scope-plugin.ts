@@ -56,7 +56,7 @@ export function scopePlugin<TContext extends CallerContext>(): ApolloServerPlugi
     requestDidStart() {
       return Promise.resolve({
         didResolveOperation({ document, operation, contextValue }) {
-          // Apollo resolves the operation before this hook; without one it has already answered 400.
+          // Without an operation, operationResolutionPlugin (which runs first) has already refused it.
           if (!operation) return Promise.resolve();
           for (const [field, requirement] of requirementsOf(document, operation))
             if (!allows(contextValue.caller, requirement))

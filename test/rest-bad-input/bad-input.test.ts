@@ -137,6 +137,7 @@ const CASES: [string, string, string | undefined, number][] = [
   ['DELETE', segmentsOf(READ_ONLY), undefined, 403],
   ['POST', `/flows/${FLOW}/storage`, '{"limit": 1, "object_ids": ["a"]}', 400],
   ['POST', `/flows/${FLOW}/storage`, '{"storage_id": "not-a-uuid"}', 400],
+  ['POST', `/flows/${FLOW}/storage`, 'null', 400],
   ['POST', `/flows/${READ_ONLY}/storage`, '{}', 403],
   ['GET', '/objects/unknown%2Fobject', undefined, 404],
   ['GET', '/objects/%E0%A4%A', undefined, 404],

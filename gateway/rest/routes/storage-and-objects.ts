@@ -11,7 +11,9 @@ export const storageAndObjectRoutes: RouteDefinition[] = [
     methods: {
       POST: async (ctx) => {
         const id = pathId(ctx.param('flowId'), 'flow');
-        const body = parse(storageBody, (await ctx.json({ optional: true })) ?? {}, 'storage request');
+        // No body asks for the defaults; a JSON null is not an object and is refused like any other.
+        const raw = await ctx.json({ optional: true });
+        const body = parse(storageBody, raw === undefined ? {} : raw, 'storage request');
         const { allocateStorage } = await ctx.graphql.run<{
           allocateStorage: {
             mediaObjects: {
