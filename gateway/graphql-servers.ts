@@ -30,16 +30,24 @@ export interface ServerOptions {
   readonly introspection: boolean;
 }
 
+/** The gateway's Apollo Server, and the API schema it serves (for graphql-ws, which validates itself). */
+export interface GatewayServer {
+  readonly server: ApolloServer<GatewayContext>;
+  apiSchema(): GraphQLSchema;
+}
+
 /** The gateway: the composed supergraph, each subgraph reached in process or over HTTP. */
 export async function createGatewayServer(
   supergraphSdl: string,
   dataSource: (subgraph: { name: string; url?: string }) => GraphQLDataSource,
   options: ServerOptions,
-): Promise<ApolloServer<GatewayContext>> {
+): Promise<GatewayServer> {
   // @apollo/gateway reports usage data to Apollo's servers unless told not to. A media store keeps its
   // traffic to itself by default; operators who want it set APOLLO_TELEMETRY_DISABLED=false.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({ supergraphSdl, buildService: (s) => dataSource(s) });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => (apiSchema = loaded));
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection,
@@ -52,7 +60,13 @@ export async function createGatewayServer(
     ],
   });
   await server.start();
-  return server;
+  return {
+    server,
+    apiSchema() {
+      if (!apiSchema) throw new Error('the gateway has not loaded its schema');
+      return apiSchema;
+    },
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Prometheus metrics of one process (`/metrics`): Node's defaults, HTTP requests by route class, and
@@ -10,6 +10,7 @@ export class Metrics {
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   readonly graphqlDuration: Histogram<'operation' | 'outcome'>;
   readonly graphqlErrors: Counter<'code'>;
+  readonly subscriptions: Gauge;
 
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
@@ -32,6 +33,11 @@ export class Metrics {
       name: 'tams_graphql_errors_total',
       help: 'GraphQL errors returned, by code',
       labelNames: ['code'],
+      registers: [this.registry],
+    });
+    this.subscriptions = new Gauge({
+      name: 'tams_graphql_subscriptions_active',
+      help: 'GraphQL subscriptions currently open over graphql-ws',
       registers: [this.registry],
     });
   }

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { DocumentNode } from 'graphql';
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode } from 'graphql';
 
 const ROOT_TYPE = {
   query: (s: { getQueryType(): unknown }) => s.getQueryType(),
@@ -24,7 +24,8 @@ function unresolved(document: DocumentNode, operationName: string | undefined): 
 
 /**
  * Answers 400 (OPERATION_RESOLUTION_FAILURE) when a valid document names no runnable operation: an
- * unknown or missing operationName, or an operation type the schema lacks (a subscription over HTTP).
+ * unknown or missing operationName, an operation type the schema lacks, or a subscription (served over
+ * graphql-ws, never over HTTP).
  *
  * Why: Apollo Server leaves these to the executor, and the federated gateway's executor throws
  * instead of returning errors, which Apollo reports as a 500. A client's mistake is a 4xx.
@@ -37,6 +38,12 @@ export function operationResolutionPlugin<TContext extends BaseContext>(): Apoll
           if (!operation) throw refused(unresolved(document, request.operationName ?? undefined));
           if (!ROOT_TYPE[operation.operation](schema))
             throw refused(`This schema has no ${operation.operation} operations.`);
+          // The gateway cannot execute them (it would answer 200 with an error): they are served by
+          // graphql-ws, on the same path.
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION)
+            throw refused(
+              'Subscriptions are served over graphql-ws (WebSocket) at this path, not over HTTP.',
+            );
           return Promise.resolve();
         },
       });

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { ApolloServer, BaseContext } from '@apollo/server';
+import type { ExecutionResult } from 'graphql';
 import type { Config, Role } from '../lib/config/config.js';
 import { ConfigError, isLoopback } from '../lib/config/config.js';
+import { OutboxTail } from '../lib/events/outbox-tail.js';
 import type { Executor } from '../lib/executor/index.js';
 import { openExecutor } from '../lib/executor/index.js';
 import type { AnalyticsSubgraph } from '../subgraphs/analytics/index.js';
@@ -31,6 +33,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { openObjectStorage } from './object-storage.js';
 import { restApi } from './rest/index.js';
+import { startSubscriptionServer } from './subscriptions/graphql-ws-server.js';
 
 /** A started process of one role: where it listens, and how to stop it gracefully. */
 export interface RunningService {
@@ -74,6 +77,8 @@ export async function startService(
   const publicUrl =
     config.http.port === 0 ? config.http.publicUrl.replace(/:0$/, `:${address.port}`) : config.http.publicUrl;
   const closers: (() => Promise<void>)[] = [];
+  /** Run before the HTTP server closes: long-lived WebSockets would hold its close() open. */
+  const closeFirst: (() => Promise<void>)[] = [];
   const shutdown = async () => {
     for (const close of closers.reverse())
       await close().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
@@ -83,13 +88,21 @@ export async function startService(
     const checks: ReadinessCheck[] = [];
     const notes: string[] = [];
     let executor: Executor | undefined;
-    // The gateway role reads the shared database only for API tokens and principals.
-    if (role !== 'gateway' || config.auth.enabled) {
+    // The gateway role reads the shared database only for API tokens and principals, and to follow the
+    // event outbox for subscriptions.
+    if (role !== 'gateway' || config.auth.enabled || config.database.kind === 'postgres') {
       const opened = await openExecutor(config.database);
       executor = opened;
       closers.push(() => opened.close());
       checks.push({ name: 'database', check: async () => void (await opened.schemaVersion()) });
     }
+    // The event bus of this process for subscriptions (gateway roles): created before the media
+    // subgraph so that, in one process, a commit wakes it at once instead of at its next poll.
+    const tail =
+      executor && (role === 'embedded' || role === 'gateway')
+        ? new OutboxTail(executor, { log: log.child({ component: 'subscriptions' }) })
+        : undefined;
+    if (tail) closers.push(() => tail.close());
     let media: MediaSubgraph | undefined;
     if (role === 'embedded' || role === 'media') {
       const objects = await openObjectStorage(config.objects, publicUrl);
@@ -101,6 +114,7 @@ export async function startService(
         runWorker: true,
         limits: { syncDeleteSegments: config.syncDeleteLimit },
         allowPrivateWebhookTargets: config.webhookAllowPrivate,
+        ...(tail ? { afterWrite: () => tail.wake() } : {}),
       });
       media = opened;
       closers.push(() => opened.close());
@@ -146,7 +160,7 @@ export async function startService(
         media: config.subgraphs.mediaUrl,
         analytics: config.subgraphs.analyticsUrl,
       };
-      const server = await createGatewayServer(
+      const gatewayServer = await createGatewayServer(
         supergraph,
         ({ name }) => {
           if (role === 'gateway') return remoteDataSource(subgraphUrls[name]!, internal);
@@ -160,6 +174,7 @@ export async function startService(
         },
         serverOptions,
       );
+      const server = gatewayServer.server;
       closers.push(() => server.stop());
       graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
         apolloHandler(server, () => () => Promise.resolve({ requestId, caller }), MAX_GRAPHQL_BODY_BYTES)(
@@ -169,6 +184,34 @@ export async function startService(
         ),
       );
       rest = restApi(server, publicUrl, authenticator);
+      if (tail) {
+        const subscriptions = startSubscriptionServer({
+          server: http.server,
+          path: '/graphql',
+          schema: () => gatewayServer.apiSchema(),
+          run: async (request, caller, requestId) => {
+            const response = await server.executeOperation(
+              {
+                query: request.query,
+                ...(request.variables ? { variables: request.variables } : {}),
+                ...(request.operationName ? { operationName: request.operationName } : {}),
+              },
+              { contextValue: { requestId, caller } },
+            );
+            if (response.body.kind !== 'single')
+              throw new Error('incremental delivery is not served over graphql-ws');
+            return response.body.singleResult as ExecutionResult;
+          },
+          authenticator,
+          tail,
+          log: log.child({ component: 'subscriptions' }),
+          metrics,
+        });
+        closeFirst.push(() => subscriptions.close());
+      } else
+        notes.push(
+          'subscriptions are off: the gateway role follows the event outbox in PostgreSQL; set TAMS_DATABASE_URL',
+        );
       if (role === 'gateway')
         for (const [name, subgraphUrl] of Object.entries(subgraphUrls))
           checks.push({ name: `subgraph ${name}`, check: () => probeSubgraph(subgraphUrl!, internal) });
@@ -213,11 +256,14 @@ export async function startService(
       graphqlUrl: `${url}/graphql`,
       notes,
       async close() {
+        for (const close of closeFirst)
+          await close().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
         await http.close(config.shutdownTimeoutMs);
         await shutdown();
       },
     };
   } catch (error) {
+    for (const close of closeFirst) await close().catch(() => {});
     await http.close(0);
     await shutdown();
     throw error;

@@ -93,7 +93,10 @@ export const GRAPHQL_SCOPES: Readonly<
     registerWebhook: 'write',
     setServiceInfo: 'admin',
   },
+  // Each event runs the entity's Query lookup (flow, source), which needs the same scope.
   Subscription: {
     __typename: 'any',
+    flowUpdated: 'read',
+    sourceUpdated: 'read',
   },
 };

@@ -33,6 +33,8 @@ export interface MediaSubgraphOptions {
   /** Let webhooks target loopback, private and link-local addresses (refused by default: SSRF). */
   readonly allowPrivateWebhookTargets?: boolean;
   readonly now?: () => Date;
+  /** Called after each committed write (besides waking the webhook dispatcher): e.g. a subscription tail. */
+  readonly afterWrite?: () => void;
 }
 
 /** The media subgraph, ready to serve: its schema, its domain store and its background worker. */
@@ -60,7 +62,10 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
     },
     now: options.now ?? (() => new Date()),
     allowPrivateWebhookTargets: options.allowPrivateWebhookTargets ?? false,
-    afterWrite: () => wakeWebhooks(),
+    afterWrite: () => {
+      wakeWebhooks();
+      options.afterWrite?.();
+    },
   };
   const worker = new DeletionWorker(store);
   const webhooks = createWebhookDispatcher(store, {

@@ -14,6 +14,7 @@ import type { RunningS3rver } from '../../lib/objects/test-support/s3rver.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../../lib/objects/test-support/s3rver.js';
 import { bearer, createToken } from '../support/admin-token.js';
 import { CLI, runCli } from '../support/cli.js';
+import { WsTestClient } from '../subscriptions/ws-client.js';
 import { EXPECTED_SCENARIO } from './expected.js';
 import { runScenario } from './scenario.js';
 
@@ -152,6 +153,41 @@ describe('distributed mode (gateway, media and analytics processes on PostgreSQL
     expect((await direct(bearer(token))).status).toBe(401);
   });
 
+  let lingering: WsTestClient | undefined;
+
+  it('delivers subscription events of writes made in another process (the media role)', async () => {
+    const id = randomUUID();
+    const put = (label: string) =>
+      fetch(`${gatewayUrl}/flows/${id}${label ? '/label' : ''}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...bearer(token) },
+        body: JSON.stringify(label || { id, source_id: randomUUID(), format: 'urn:x-nmos:format:multi' }),
+      });
+    expect((await put('')).status).toBe(201);
+    const client = await WsTestClient.connect(`${gatewayUrl.replace(/^http/, 'ws')}/graphql`, bearer(token));
+    lingering = client;
+    expect(await client.initResult()).toBe('ack');
+    client.subscribe(
+      '1',
+      'subscription($id: ID!) { flowUpdated(id: $id) { label stats { segmentCount } } }',
+      { id },
+    );
+    // The gateway follows the outbox from the moment the subscription is live; until then, keep writing.
+    for (let i = 0; client.of('1').length === 0 && i < 100; i++) {
+      expect((await put(`take ${i}`)).status).toBe(204);
+      await client.nextOf('1', 1, 200).catch(() => undefined);
+    }
+    const [first] = await client.nextOf('1', 1);
+    expect(first).toMatchObject({
+      type: 'next',
+      payload: {
+        data: {
+          flowUpdated: { label: expect.stringMatching(/^take/) as string, stats: { segmentCount: 0 } },
+        },
+      },
+    });
+  });
+
   it('stops every role gracefully on SIGTERM', async () => {
     const codes = await Promise.all(
       processes.map(
@@ -163,5 +199,7 @@ describe('distributed mode (gateway, media and analytics processes on PostgreSQL
       ),
     );
     expect(codes).toEqual([0, 0, 0]);
+    // An open graphql-ws connection is closed as "going away", and does not hold the gateway up.
+    if (lingering) expect(await lingering.waitClosed()).toMatchObject({ code: 1001 });
   });
 });

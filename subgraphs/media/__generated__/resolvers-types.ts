@@ -690,6 +690,49 @@ export type StorageBackend = {
   storeType: Scalars['String']['output'];
 };
 
+/**
+ * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
+ * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
+ * same federated execution as a query, so a selection may include fields of every subgraph. Changes that
+ * arrive while the previous one is still being resolved are coalesced: a subscriber always receives the
+ * latest state, not necessarily every intermediate one. No subgraph executes these fields.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The flow after each change to it: metadata, segments added or deleted. Null once the flow is
+   * deleted; the subscription then completes.
+   */
+  flowUpdated?: Maybe<Flow>;
+  /**
+   * The source after each change to it or to one of its flows. Null once the source is deleted; the
+   * subscription then completes.
+   */
+  sourceUpdated?: Maybe<Source>;
+};
+
+/**
+ * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
+ * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
+ * same federated execution as a query, so a selection may include fields of every subgraph. Changes that
+ * arrive while the previous one is still being resolved are coalesced: a subscriber always receives the
+ * latest state, not necessarily every intermediate one. No subgraph executes these fields.
+ */
+export type SubscriptionFlowUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/**
+ * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
+ * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
+ * same federated execution as a query, so a selection may include fields of every subgraph. Changes that
+ * arrive while the previous one is still being resolved are coalesced: a subscriber always receives the
+ * latest state, not necessarily every intermediate one. No subgraph executes these fields.
+ */
+export type SubscriptionSourceUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type Tag = {
   __typename?: 'Tag';
   name: Scalars['String']['output'];
@@ -969,6 +1012,7 @@ export type ResolversTypes = {
   StorageAllocation: ResolverTypeWrapper<StorageAllocation>;
   StorageAllocationInput: StorageAllocationInput;
   StorageBackend: ResolverTypeWrapper<StorageBackendParent>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tag: ResolverTypeWrapper<Tag>;
   TagExistsInput: TagExistsInput;
   TagInput: TagInput;
@@ -1044,6 +1088,7 @@ export type ResolversParentTypes = {
   StorageAllocation: StorageAllocation;
   StorageAllocationInput: StorageAllocationInput;
   StorageBackend: StorageBackendParent;
+  Subscription: Record<PropertyKey, never>;
   Tag: Tag;
   TagExistsInput: TagExistsInput;
   TagInput: TagInput;
@@ -1592,6 +1637,26 @@ export type StorageBackendResolvers<
   storeType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<
+  ContextType = MediaContext,
+  ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
+> = {
+  flowUpdated?: SubscriptionResolver<
+    Maybe<ResolversTypes['Flow']>,
+    'flowUpdated',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionFlowUpdatedArgs, 'id'>
+  >;
+  sourceUpdated?: SubscriptionResolver<
+    Maybe<ResolversTypes['Source']>,
+    'sourceUpdated',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionSourceUpdatedArgs, 'id'>
+  >;
+};
+
 export type TagResolvers<
   ContextType = MediaContext,
   ParentType extends ResolversParentTypes['Tag'] = ResolversParentTypes['Tag'],
@@ -1694,6 +1759,7 @@ export type Resolvers<ContextType = MediaContext> = {
   SourceConnection?: SourceConnectionResolvers<ContextType>;
   StorageAllocation?: StorageAllocationResolvers<ContextType>;
   StorageBackend?: StorageBackendResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   TimeRange?: GraphQLScalarType;
   Timestamp?: GraphQLScalarType;

@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, OperationTypeNode, parse, specifiedRules, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { OutboxTail } from '../../lib/events/outbox-tail.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import { AuthenticationError } from '../auth/authenticator.js';
+import type { Caller } from '../auth/caller.js';
+import type { Credentials } from '../auth/credentials.js';
+import {
+  credentialsOfConnectionParams,
+  credentialsOfRequest,
+  CredentialsError,
+} from '../auth/credentials.js';
+import { requirementsOf } from '../auth/graphql-scope-plugin.js';
+import { allows } from '../auth/scope-rules.js';
+import { finiteNumbersRule } from '../finite-numbers-rule.js';
+import { limitRules, MAX_GRAPHQL_BODY_BYTES } from '../limits/index.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { DerivedQuery } from './derived-query.js';
+import { deriveQuery } from './derived-query.js';
+import { LiveQuery } from './live-query.js';
+
+/** Runs one GraphQL request through the gateway for a caller (Apollo's pipeline: plugins, limits, scopes). */
+export type RunOperation = (
+  request: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
+  caller: Caller,
+  requestId: string,
+) => Promise<ExecutionResult>;
+
+export interface SubscriptionServerOptions {
+  readonly server: Server;
+  readonly path: string;
+  /** The gateway's API schema (with the Subscription type), as last loaded. */
+  readonly schema: () => GraphQLSchema;
+  readonly run: RunOperation;
+  readonly authenticator: Authenticator;
+  readonly tail: OutboxTail;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** Most operations one connection may have open at once. Default 100. */
+  readonly maxOperationsPerConnection?: number;
+}
+
+/** What a connection proved at connection_init; the credentials are checked again before each event. */
+interface ConnectionAuth {
+  readonly credentials: Credentials;
+  caller: Caller;
+  operations: number;
+}
+
+type Extra = { auth?: ConnectionAuth };
+
+/** What onSubscribe hands to subscribe/execute (graphql-ws's contextValue). */
+interface OperationContext {
+  readonly auth: ConnectionAuth;
+  readonly query: string;
+  readonly derived: DerivedQuery | null;
+  readonly close: (code: number, reason: string) => void;
+}
+
+const MAX_TOKENS = 20_000;
+/** WebSocket close reasons are at most 123 bytes. */
+const reason = (text: string) =>
+  Buffer.from(text)
+    .subarray(0, 120)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
+
+const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+
+/**
+ * graphql-ws on the gateway's HTTP server, at the GraphQL path. Authentication happens once per
+ * connection, at connection_init (the payload's `authorization` or `access_token`, else the upgrade
+ * request's header or query parameter): failures close the socket with 4401 (4400 for credentials given
+ * twice) before anything runs. Every operation is then validated with the HTTP endpoint's limits and
+ * checked against the caller's scopes (GraphQL errors with codes, as over HTTP). Subscriptions follow
+ * the event outbox; each event re-checks the connection's credentials (a revoked token or removed user
+ * closes the socket with 4401 at the next event) and resolves the selection through the gateway.
+ */
+export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
+  const { log, metrics, authenticator } = options;
+  const maxOperations = options.maxOperationsPerConnection ?? 100;
+  const wss = new WebSocketServer({
+    server: options.server,
+    path: options.path,
+    maxPayload: MAX_GRAPHQL_BODY_BYTES,
+  });
+
+  async function authenticate(params: Record<string, unknown> | undefined, request: IncomingMessage) {
+    const fromParams = credentialsOfConnectionParams(params);
+    const credentials = fromParams.kind === 'none' ? credentialsOfRequest(request) : fromParams;
+    return { credentials, caller: await authenticator.authenticate(credentials) };
+  }
+
+  const disposable = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      // Connections that send no connection_init within this time are closed (4408).
+      connectionInitWaitTimeout: 10_000,
+      async onConnect(ctx) {
+        try {
+          const { credentials, caller } = await authenticate(
+            ctx.connectionParams ?? undefined,
+            ctx.extra.request,
+          );
+          ctx.extra.auth = { credentials, caller, operations: 0 };
+          return true;
+        } catch (error) {
+          const [code, message] =
+            error instanceof CredentialsError
+              ? [error.status === 400 ? 4400 : 4401, error.message]
+              : error instanceof AuthenticationError
+                ? [error.status === 401 ? 4401 : 1013, error.message]
+                : [4500, 'internal error; the server log has the details'];
+          if (code === 4500) log.error({ err: error }, 'authenticating a graphql-ws connection failed');
+          ctx.extra.socket.close(code, reason(message));
+          return false;
+        }
+      },
+      onSubscribe(ctx, _id, payload) {
+        const auth = ctx.extra.auth;
+        if (!auth) return [coded('connection is not authenticated', 'UNAUTHENTICATED')];
+        if (auth.operations >= maxOperations)
+          return [coded(`at most ${maxOperations} operations may be open on one connection`, 'BAD_REQUEST')];
+        const schema = options.schema();
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
+        } catch (error) {
+          return [
+            coded(
+              error instanceof GraphQLError ? error.message : 'the query does not parse',
+              'GRAPHQL_PARSE_FAILED',
+            ),
+          ];
+        }
+        const invalid = validate(schema, document, [...specifiedRules, ...limitRules(), finiteNumbersRule]);
+        if (invalid.length)
+          return invalid.map(
+            (e) =>
+              new GraphQLError(e.message, {
+                nodes: e.nodes ?? [],
+                extensions: {
+                  code:
+                    typeof e.extensions['code'] === 'string'
+                      ? e.extensions['code']
+                      : 'GRAPHQL_VALIDATION_FAILED',
+                },
+              }),
+          );
+        const operation = getOperationAST(document, payload.operationName ?? undefined);
+        if (!operation)
+          return [
+            coded(
+              'the document names no operation to run (give operationName)',
+              'OPERATION_RESOLUTION_FAILURE',
+            ),
+          ];
+        for (const [field, requirement] of requirementsOf(document, operation))
+          if (!allows(auth.caller, requirement))
+            return [
+              coded(
+                `${operation.operation} field ${field} needs the ${requirement === 'any' ? 'read, write, delete or admin' : requirement} scope, which this caller lacks`,
+                'FORBIDDEN',
+              ),
+            ];
+        let derived: DerivedQuery | null = null;
+        if (operation.operation === OperationTypeNode.SUBSCRIPTION)
+          try {
+            derived = deriveQuery(schema, document, operation, payload.variables);
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+        const contextValue: OperationContext = {
+          auth,
+          query: payload.query,
+          derived,
+          close: (code, text) => ctx.extra.socket.close(code, reason(text)),
+        };
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue,
+        };
+        return args;
+      },
+      // Queries and mutations sent over the socket run through the gateway like HTTP requests.
+      async execute(args) {
+        const context = args.contextValue as OperationContext;
+        return options.run(
+          {
+            query: context.query,
+            variables: args.variableValues ?? null,
+            operationName: args.operationName ?? null,
+          },
+          context.auth.caller,
+          randomUUID(),
+        );
+      },
+      async subscribe(args) {
+        const context = args.contextValue as OperationContext;
+        const derived = context.derived!;
+        const { auth } = context;
+        const variables = (args.variableValues as Record<string, unknown> | null) ?? null;
+        const live = new LiveQuery(
+          (event) => derived.field.concerns(event, derived.id),
+          (event) => derived.field.isFinal(event),
+          async () => {
+            try {
+              auth.caller = await authenticator.authenticate(auth.credentials);
+            } catch (error) {
+              if (!(error instanceof AuthenticationError)) throw error;
+              context.close(error.status === 401 ? 4401 : 1013, error.message);
+              return null;
+            }
+            return options.run(
+              { query: derived.query, variables, operationName: derived.operationName ?? null },
+              auth.caller,
+              randomUUID(),
+            );
+          },
+          (error) => log.error({ err: error }, 'resolving a subscription event failed'),
+        );
+        auth.operations++;
+        metrics.subscriptions.inc();
+        let counted = true;
+        const uncount = () => {
+          if (!counted) return;
+          counted = false;
+          auth.operations--;
+          metrics.subscriptions.dec();
+        };
+        try {
+          const remove = await options.tail.listen(live.listener);
+          live.attach(() => {
+            remove();
+            uncount();
+          });
+        } catch (error) {
+          uncount();
+          throw error;
+        }
+        return live;
+      },
+    },
+    wss,
+  );
+
+  return {
+    async close() {
+      // Upgraded sockets are no longer the HTTP server's: close them, or its close() waits for them.
+      for (const client of wss.clients) client.close(1001, 'the server is shutting down');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

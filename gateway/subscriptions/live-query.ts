@@ -1,0 +1,118 @@
+import type { ExecutionResult } from 'graphql';
+import { GraphQLError } from 'graphql';
+import type { TailEvent } from '../../lib/events/outbox-tail.js';
+
+const INTERNAL = new GraphQLError('internal error; the server log has the details', {
+  extensions: { code: 'INTERNAL_SERVER_ERROR' },
+});
+
+/** Runs the derived query once; `null` ends the subscription without a result (the caller is gone). */
+export type Resolve = () => Promise<ExecutionResult | null>;
+
+/**
+ * One subscription's stream of results: each concerning event re-runs the derived query and yields
+ * its result. Coalescing bounds the work per subscriber whatever the event rate: while one run is in
+ * flight, further events only mark the state stale and one more run follows, and a result the client
+ * has not taken yet is replaced by a newer one (results are states, not deltas). A final event
+ * (the entity deleted) yields its result and completes.
+ *
+ * A push queue rather than an async generator, so `return()` (client `complete`, socket closed)
+ * detaches at once even while waiting for the next event.
+ */
+export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
+  private pending: ExecutionResult | null = null;
+  private waiter: ((r: IteratorResult<ExecutionResult>) => void) | null = null;
+  private running = false;
+  private stale = false;
+  private finalSeen = false;
+  private done = false;
+  private detach: () => void = () => {};
+
+  constructor(
+    private readonly concerns: (event: TailEvent) => boolean,
+    private readonly isFinal: (event: TailEvent) => boolean,
+    private readonly resolve: Resolve,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The listener to attach to the event tail; `detach` removes it when the stream ends. */
+  readonly listener = (event: TailEvent): void => {
+    if (this.done || this.finalSeen || !this.concerns(event)) return;
+    if (this.isFinal(event)) this.finalSeen = true;
+    if (this.running) this.stale = true;
+    else void this.run();
+  };
+
+  attach(detach: () => void): void {
+    if (this.done) detach();
+    else this.detach = detach;
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      do {
+        this.stale = false;
+        const final = this.finalSeen;
+        let result: ExecutionResult | null;
+        try {
+          result = await this.resolve();
+        } catch (error) {
+          this.onError(error);
+          result = { errors: [INTERNAL] };
+        }
+        if (this.done) return;
+        if (result === null) return void this.finish();
+        this.push(result);
+        if (final) return void this.finish();
+      } while (this.stale && !this.done);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private push(result: ExecutionResult): void {
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      waiter({ value: result, done: false });
+    } else this.pending = result; // the newest state replaces one not yet taken
+  }
+
+  /** Ends the stream once the pending result (if any) has been taken. */
+  private finish(): void {
+    this.finalSeen = true;
+    if (this.pending === null) void this.return();
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.pending !== null) {
+      const value = this.pending;
+      this.pending = null;
+      if (this.finalSeen && !this.running) void this.return();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.done) {
+      this.done = true;
+      this.detach();
+      this.pending = null;
+      this.waiter?.({ value: undefined, done: true });
+      this.waiter = null;
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    void this.return();
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,150 @@
+import type { Executor, OutboxEvent } from '../executor/index.js';
+
+/** What a tail listener learns of an event: its type and keys (the payload stays in the outbox). */
+export interface TailEvent {
+  readonly type: string;
+  readonly flowId: string | null;
+  readonly sourceId: string | null;
+  readonly position: bigint;
+}
+
+export type TailListener = (event: TailEvent) => void;
+
+export interface OutboxTailOptions {
+  /** How often the outbox is read while someone listens; `wake()` reads at once. Default 250 ms. */
+  readonly pollMs?: number;
+  /** Events read per query. Default 500. */
+  readonly batchSize?: number;
+  readonly log?: { error(details: Record<string, unknown>, message: string): void };
+}
+
+/**
+ * Follows the event outbox from "now" and hands each newly committed event to in-process listeners:
+ * the event bus of one process, for subscriptions. It reads only while someone listens, and a first
+ * listener starts at the outbox head, so history is never replayed. Every process that serves
+ * subscriptions runs its own tail against the shared database, so no broker is needed for them to see
+ * each other's writes; the outbox's commit order (docs/decisions.md §8) makes every event arrive once.
+ */
+export class OutboxTail {
+  private readonly listeners = new Set<TailListener>();
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private position: bigint | null = null;
+  /** The position being fetched for a first listener; listeners wait for it. */
+  private positioning: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private reading: Promise<void> | null = null;
+  private readAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly executor: Executor,
+    private readonly options: OutboxTailOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 250;
+    this.batchSize = options.batchSize ?? 500;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /**
+   * Adds a listener; resolves once the tail is positioned, so every event committed after that
+   * reaches it. Returns the function that removes it.
+   */
+  async listen(listener: TailListener): Promise<() => void> {
+    if (this.closed) throw new Error('the outbox tail is closed');
+    this.listeners.add(listener);
+    const remove = () => this.unlisten(listener);
+    if (this.position === null) {
+      this.positioning ??= this.executor.outboxHead().then(
+        (head) => {
+          this.position = head;
+          this.positioning = null;
+          this.timer ??= setInterval(() => this.wake(), this.pollMs);
+          this.timer.unref();
+        },
+        (error: unknown) => {
+          this.positioning = null;
+          throw error;
+        },
+      );
+      try {
+        await this.positioning;
+      } catch (error) {
+        remove();
+        throw error;
+      }
+    }
+    return remove;
+  }
+
+  /** Reads now (after a local write) instead of at the next poll. */
+  wake(): void {
+    if (this.position === null || this.closed) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = this.readAll().finally(() => {
+      this.reading = null;
+      if (this.readAgain) {
+        this.readAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.stop();
+    await this.reading;
+  }
+
+  private unlisten(listener: TailListener): void {
+    this.listeners.delete(listener);
+    // Nobody listens: stop reading. The next first listener starts again at the head.
+    if (this.listeners.size === 0) this.stop();
+  }
+
+  private stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.position = null;
+  }
+
+  private async readAll(): Promise<void> {
+    try {
+      for (;;) {
+        const from = this.position;
+        if (from === null) return;
+        const events = await this.executor.readOutbox(from, this.batchSize);
+        // Stopped (or restarted from a new head) meanwhile: these events are nobody's.
+        if (this.position !== from) return;
+        for (const event of events) this.emit(event);
+        if (events.length) this.position = events.at(-1)!.position;
+        if (events.length < this.batchSize) return;
+      }
+    } catch (error) {
+      // The next poll retries from the same position: nothing is skipped.
+      this.options.log?.error({ err: error }, 'reading the event outbox for subscriptions failed; retrying');
+    }
+  }
+
+  private emit(row: OutboxEvent): void {
+    const event: TailEvent = {
+      type: row.event_type,
+      flowId: row.flow_id,
+      sourceId: row.source_id,
+      position: row.position,
+    };
+    for (const listener of [...this.listeners])
+      try {
+        listener(event);
+      } catch (error) {
+        this.options.log?.error({ err: error }, 'a subscription listener failed on an event');
+      }
+  }
+}

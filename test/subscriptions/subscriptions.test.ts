@@ -1,0 +1,359 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'graphql-ws';
+import { SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ApiTokens } from '../../gateway/auth/api-tokens.js';
+import { Principals } from '../../gateway/auth/principals.js';
+import { allows, GRAPHQL_SCOPES } from '../../gateway/auth/scope-rules.js';
+import type { Scope } from '../../gateway/auth/scopes.js';
+import { createLogger } from '../../gateway/logger.js';
+import type { RunningService } from '../../gateway/service.js';
+import { startService } from '../../gateway/service.js';
+import { loadConfig } from '../../lib/config/config.js';
+import type { Executor } from '../../lib/executor/index.js';
+import { openExecutor } from '../../lib/executor/index.js';
+import { WsTestClient } from './ws-client.js';
+
+/**
+ * GraphQL subscriptions over graphql-ws against the embedded store with authentication on:
+ * connection_init with every scheme, scopes per subscription, events resolved through the federated
+ * gateway (media and analytics fields), deletion completing the stream, revocation closing the socket.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'tams-subscriptions-'));
+const JWT_SECRET = 'subscriptions-test-hs256-secret-0123456789';
+const logs: string[] = [];
+let service: RunningService;
+let executor: Executor;
+let wsUrl: string;
+const tokens: Record<Scope, string> = { read: '', write: '', delete: '', admin: '' };
+
+beforeAll(async () => {
+  const config = loadConfig({ TAMS_DATA_DIR: dir, TAMS_PORT: '0', TAMS_JWT_SECRET: JWT_SECRET });
+  service = await startService(config, 'embedded', {
+    log: createLogger('info', { write: (line: string) => void logs.push(line) }),
+    version: 'test',
+  });
+  wsUrl = service.graphqlUrl.replace(/^http/, 'ws');
+  executor = await openExecutor(config.database);
+  const principals = new Principals(executor);
+  const apiTokens = new ApiTokens(executor);
+  for (const scope of ['read', 'write', 'delete', 'admin'] as const) {
+    const { principal } = await principals.set(`only-${scope}`, [scope]);
+    tokens[scope] = (await apiTokens.create(principal, [scope])).token;
+  }
+  await principals.set('basic-ana', ['read'], { password: 'a long enough password' });
+});
+/** Every test client, closed after each test so that one failure does not leave subscriptions open. */
+const clients: WsTestClient[] = [];
+async function connect(...args: Parameters<typeof WsTestClient.connect>): Promise<WsTestClient> {
+  const client = await WsTestClient.connect(...args);
+  clients.push(client);
+  return client;
+}
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await untilActive(0);
+});
+afterAll(async () => {
+  await executor?.close();
+  await service?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function rest(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${service.url}${path}`, {
+    method,
+    headers: {
+      ...bearer(tokens.admin),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  expect(response.status, `${method} ${path}: ${await response.clone().text()}`).toBeLessThan(300);
+  return response;
+}
+
+async function createFlow(): Promise<string> {
+  const id = randomUUID();
+  await rest('PUT', `/flows/${id}`, {
+    id,
+    source_id: randomUUID(),
+    format: 'urn:x-nmos:format:video',
+    codec: 'video/h264',
+    container: 'video/mp2t',
+    label: 'camera 1',
+    essence_parameters: { frame_width: 1920, frame_height: 1080 },
+  });
+  return id;
+}
+
+async function addSegment(flow: string, second: number) {
+  const storage = await rest('POST', `/flows/${flow}/storage`, { limit: 1 });
+  const { media_objects } = (await storage.json()) as { media_objects: { object_id: string }[] };
+  await rest('POST', `/flows/${flow}/segments`, {
+    object_id: media_objects[0]!.object_id,
+    timerange: `[${second}:0_${second + 1}:0)`,
+  });
+}
+
+/** The store's own count of open subscriptions (/metrics): a subscription is live once it counts. */
+async function activeSubscriptions(): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return Number(/^tams_graphql_subscriptions_active\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+async function untilActive(count: number): Promise<void> {
+  for (let i = 0; i < 200 && (await activeSubscriptions()) !== count; i++)
+    await new Promise((r) => setTimeout(r, 25));
+  expect(await activeSubscriptions()).toBe(count);
+}
+
+const FLOW_UPDATED = `subscription($id: ID!) {
+  flowUpdated(id: $id) { id label stats { segmentCount } }
+}`;
+
+describe('graphql-ws connection_init', () => {
+  it('closes the socket with 4401 without valid credentials, 4400 for credentials given twice', async () => {
+    const cases: [Record<string, unknown> | undefined, number][] = [
+      [undefined, 4401],
+      [{}, 4401],
+      [bearer('tams_not-a-real-token-0000000000000000000000000'), 4401],
+      [bearer('not even a token'), 4401],
+      [{ authorization: 'Basic ' + Buffer.from('basic-ana:wrong password').toString('base64') }, 4401],
+      [{ authorization: 42 }, 4401],
+      [{ ...bearer(tokens.read), access_token: tokens.read }, 4400],
+    ];
+    for (const [params, code] of cases) {
+      const client = await connect(wsUrl, params);
+      const result = await client.initResult();
+      expect(result, JSON.stringify(params)).toMatchObject({ code });
+    }
+    // Nothing of the presented credentials is logged.
+    expect(logs.join('\n')).not.toContain(tokens.read);
+    expect(logs.join('\n')).not.toContain('wrong password');
+  });
+
+  it('accepts every scheme: API token, JWT, Basic, access_token, and the upgrade request', async () => {
+    const jwt = await new SignJWT({ scope: 'tams-api/read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('dashboard')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const accepted: [string, Record<string, unknown> | undefined, object][] = [
+      ['API token', bearer(tokens.read), {}],
+      ['JWT', { Authorization: `Bearer ${jwt}` }, {}],
+      [
+        'Basic',
+        { authorization: 'Basic ' + Buffer.from('basic-ana:a long enough password').toString('base64') },
+        {},
+      ],
+      ['access_token', { access_token: tokens.read }, {}],
+      ['upgrade header', undefined, { headers: bearer(tokens.read) }],
+    ];
+    for (const [scheme, params, options] of accepted) {
+      const client = await connect(wsUrl, params, options);
+      expect(await client.initResult(), scheme).toBe('ack');
+      client.close();
+    }
+    const viaQuery = await connect(`${wsUrl}?access_token=${tokens.read}`);
+    expect(await viaQuery.initResult()).toBe('ack');
+    viaQuery.close();
+  });
+
+  it('checks each subscription field, and each operation sent over the socket, against the scopes', async () => {
+    const flow = await createFlow();
+    const { source_id: source } = (await (await rest('GET', `/flows/${flow}`)).json()) as {
+      source_id: string;
+    };
+    const keys: Record<string, string> = { flowUpdated: flow, sourceUpdated: source };
+    const fields = Object.keys(GRAPHQL_SCOPES.Subscription).filter((f) => !f.startsWith('_'));
+    expect(fields.sort()).toEqual(Object.keys(keys).sort());
+    for (const scope of ['read', 'write', 'delete', 'admin'] as const) {
+      const client = await connect(wsUrl, bearer(tokens[scope]));
+      expect(await client.initResult()).toBe('ack');
+      // A mutation over the socket runs through the gateway's pipeline and its scope check.
+      client.subscribe('m', 'mutation($id: ID!) { setFlowLabel(id: $id, label: "x") { id } }', { id: flow });
+      const [mutation] = await client.nextOf('m', 1);
+      if (allows({ principal: scope, scopes: new Set([scope]), scheme: 'api-token' }, 'write'))
+        expect(mutation, scope).toMatchObject({
+          type: 'next',
+          payload: { data: { setFlowLabel: { id: flow } } },
+        });
+      else
+        expect(mutation, scope).toMatchObject({
+          type: 'error',
+          payload: [{ extensions: { code: 'FORBIDDEN' } }],
+        });
+      for (const field of fields) {
+        const requirement = GRAPHQL_SCOPES.Subscription[field]!;
+        client.subscribe(field, `subscription($id: ID!) { ${field}(id: $id) { id } }`, { id: keys[field] });
+        if (allows({ principal: scope, scopes: new Set([scope]), scheme: 'api-token' }, requirement)) {
+          await untilActive(fields.indexOf(field) + 1);
+          // Live (the mutation above may already have produced an event), never refused.
+          expect(
+            client.of(field).filter((m) => m.type !== 'next'),
+            `${field} as ${scope}`,
+          ).toEqual([]);
+        } else
+          expect((await client.nextOf(field, 1))[0], `${field} as ${scope}`).toMatchObject({
+            type: 'error',
+            payload: [
+              {
+                message: expect.stringContaining(`${field} needs the ${requirement} scope`) as string,
+                extensions: { code: 'FORBIDDEN' },
+              },
+            ],
+          });
+      }
+      client.close();
+      await untilActive(0);
+    }
+  });
+});
+
+describe('subscriptions', () => {
+  it('deliver each change of a flow with fields of both subgraphs, then null and complete on deletion', async () => {
+    const flow = await createFlow();
+    const client = await connect(wsUrl, bearer(tokens.read));
+    expect(await client.initResult()).toBe('ack');
+    client.subscribe('1', FLOW_UPDATED, { id: flow });
+    await untilActive(1);
+
+    await rest('PUT', `/flows/${flow}/label`, 'camera one');
+    const [first] = await client.nextOf('1', 1);
+    expect(first).toEqual({
+      id: '1',
+      type: 'next',
+      payload: { data: { flowUpdated: { id: flow, label: 'camera one', stats: { segmentCount: 0 } } } },
+    });
+
+    await addSegment(flow, 100);
+    const [, second] = await client.nextOf('1', 2);
+    expect(second!.payload).toEqual({
+      data: { flowUpdated: { id: flow, label: 'camera one', stats: { segmentCount: 1 } } },
+    });
+
+    // Events for other flows are not delivered.
+    const other = await createFlow();
+    await rest('PUT', `/flows/${other}/label`, 'elsewhere');
+    await rest('DELETE', `/flows/${flow}`);
+    const messages = await client.nextOf('1', 4);
+    expect(messages.slice(2)).toEqual([
+      { id: '1', type: 'next', payload: { data: { flowUpdated: null } } },
+      { id: '1', type: 'complete' },
+    ]);
+    await untilActive(0);
+    client.close();
+  });
+
+  it('coalesce a burst of changes into the latest state', async () => {
+    const flow = await createFlow();
+    const client = await connect(wsUrl, bearer(tokens.read));
+    expect(await client.initResult()).toBe('ack');
+    client.subscribe('1', 'subscription($id: ID!) { f: flowUpdated(id: $id) { label } }', { id: flow });
+    await untilActive(1);
+    for (let i = 1; i <= 20; i++) await rest('PUT', `/flows/${flow}/label`, `take ${i}`);
+    // Results come in order and end with the latest state; there may be fewer than 20 of them.
+    for (let i = 0; i < 200; i++) {
+      const labels = client
+        .of('1')
+        .map((m) => (m.payload as { data: { f: { label: string } } }).data.f.label);
+      if (labels.at(-1) === 'take 20') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const labels = client.of('1').map((m) => (m.payload as { data: { f: { label: string } } }).data.f.label);
+    expect(labels.at(-1)).toBe('take 20');
+    expect(labels.length).toBeLessThanOrEqual(20);
+    const takes = labels.map((l) => Number(l.split(' ')[1]));
+    expect(takes).toEqual([...takes].sort((a, b) => a - b));
+    client.complete('1');
+    await untilActive(0);
+    client.close();
+  });
+
+  it('close the socket with 4401 at the next event once the token is revoked', async () => {
+    const executorTokens = new ApiTokens(executor);
+    const { principal } = await new Principals(executor).set(`revoked-${randomUUID()}`, ['read']);
+    const { token, info } = await executorTokens.create(principal, ['read']);
+    const flow = await createFlow();
+    const client = await connect(wsUrl, bearer(token));
+    expect(await client.initResult()).toBe('ack');
+    client.subscribe('1', FLOW_UPDATED, { id: flow });
+    await untilActive(1);
+    await rest('PUT', `/flows/${flow}/label`, 'before');
+    await client.nextOf('1', 1);
+    expect(await executorTokens.revoke(info.id)).toBe(true);
+    await rest('PUT', `/flows/${flow}/label`, 'after');
+    expect(await client.waitClosed()).toMatchObject({ code: 4401 });
+    expect(client.of('1')).toHaveLength(1);
+    await untilActive(0);
+  });
+
+  it('apply the HTTP endpoint limits, and are refused over HTTP', async () => {
+    const client = await connect(wsUrl, bearer(tokens.read));
+    expect(await client.initResult()).toBe('ack');
+    const deep = `subscription { flowUpdated(id: "${randomUUID()}") { ${'source { flows(limit: 1) { nodes { '.repeat(6)}id${' } } }'.repeat(6)} } }`;
+    client.subscribe('deep', deep);
+    client.subscribe('two', `subscription { a: flowUpdated(id: "x") { id } b: flowUpdated(id: "y") { id } }`);
+    client.subscribe('bad', 'subscription { flowUpdated { id } }');
+    client.subscribe('parse', 'subscription {');
+    const codeOf = async (id: string) =>
+      ((await client.nextOf(id, 1))[0]!.payload as { extensions: { code: string } }[])[0]!.extensions.code;
+    expect(await codeOf('deep')).toBe('QUERY_TOO_DEEP');
+    expect(await codeOf('two')).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(await codeOf('bad')).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(await codeOf('parse')).toBe('GRAPHQL_PARSE_FAILED');
+    client.close();
+
+    const overHttp = await fetch(service.graphqlUrl, {
+      method: 'POST',
+      headers: { ...bearer(tokens.read), 'content-type': 'application/json' },
+      body: JSON.stringify({ query: FLOW_UPDATED, variables: { id: randomUUID() } }),
+    });
+    expect(overHttp.status).toBe(400);
+    expect(await overHttp.json()).toMatchObject({
+      errors: [{ extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }],
+    });
+  });
+
+  it('work with the graphql-ws client, and a source subscription sees its flows change', async () => {
+    const flow = await createFlow();
+    const source = (
+      (await (await rest('GET', `/flows/${flow}`)).json()) as {
+        source_id: string;
+      }
+    ).source_id;
+    const client = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: bearer(tokens.read),
+      retryAttempts: 0,
+    });
+    try {
+      const subscription = client.iterate<{
+        sourceUpdated: { id: string; flows: { nodes: { id: string; label: string }[] } };
+      }>({
+        query: 'subscription($id: ID!) { sourceUpdated(id: $id) { id flows { nodes { id label } } } }',
+        variables: { id: source },
+      });
+      await untilActive(0); // not counted until the socket is open and the subscription registered
+      const next = subscription.next();
+      await untilActive(1);
+      await rest('PUT', `/flows/${flow}/label`, 'renamed');
+      expect((await next).value).toEqual({
+        data: { sourceUpdated: { id: source, flows: { nodes: [{ id: flow, label: 'renamed' }] } } },
+      });
+      await subscription.return?.();
+      await untilActive(0);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
