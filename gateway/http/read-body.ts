@@ -2,23 +2,69 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
 
 /**
+ * How long a whole JSON body may take to arrive: 16 MiB in 60 s is 280 KB/s, far below any real link.
+ * The idle-socket timeout cuts a client that stops sending; this cuts one that trickles a byte at a time.
+ */
+export const BODY_DEADLINE_MS = 60_000;
+
+/**
  * Reads a request body into memory up to `maxBytes`: a larger body is refused with 413 as soon as it
  * crosses the limit (or at once when Content-Length announces it), so no client can make us buffer more.
+ * A body still incomplete after `deadlineMs` is refused with 408 and its connection closed.
  */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  deadlineMs = BODY_DEADLINE_MS,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes)
-    throw new HttpError(413, 'RequestTooLarge', `the request body is larger than ${maxBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) {
+    return Promise.reject(
+      new HttpError(413, 'RequestTooLarge', `the request body is larger than ${maxBytes} bytes`),
+    );
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (error: Error) => {
+      cleanup();
+      // Unread bytes are discarded; a refused client's body never reaches memory.
       req.resume();
-      throw new HttpError(413, 'RequestTooLarge', `the request body is larger than ${maxBytes} bytes`);
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes)
+        stop(new HttpError(413, 'RequestTooLarge', `the request body is larger than ${maxBytes} bytes`));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () =>
+        stop(
+          new HttpError(
+            408,
+            'RequestTimeout',
+            `the request body did not arrive within ${Math.round(deadlineMs / 1000)} s`,
+            { connection: 'close' },
+          ),
+        ),
+      deadlineMs,
+    );
+    function cleanup() {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
     }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
 }

@@ -24,6 +24,13 @@ describe('the HTTP server under slow clients', () => {
           res.end(body);
         },
       },
+      {
+        name: 'deadline',
+        matches: exact('/deadline'),
+        handle: async (req, res) => {
+          res.end(await readBody(req, 1024, 400));
+        },
+      },
     ]);
   });
   afterAll(() => server.close(0));
@@ -45,6 +52,27 @@ describe('the HTTP server under slow clients', () => {
 
   it('drops a client that never finishes its headers', async () => {
     await stall('POST /echo HTTP/1.1\r\nhost: x\r\n');
+  });
+
+  it('answers 408 and closes the connection when a body trickles in past its deadline', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write('POST /deadline HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n'),
+      );
+      // One byte every 100 ms: never idle for the 300 ms idle timeout, never done either.
+      const trickle = setInterval(() => socket.write('x'), 100);
+      socket.on('data', (d: Buffer) => (received += d.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        clearInterval(trickle);
+        resolve(received);
+      });
+      setTimeout(() => reject(new Error('the trickling client was never cut off')), 10_000).unref();
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toMatch(/connection: close/i);
+    expect(answer).toContain('"type":"RequestTimeout"');
   });
 
   it('serves a client that keeps sending', async () => {
