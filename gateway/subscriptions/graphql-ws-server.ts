@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { getOperationAST, GraphQLError, OperationTypeNode, parse, specifiedRules, validate } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { OutboxTail } from '../../lib/events/outbox-tail.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -22,6 +21,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DerivedQuery } from './derived-query.js';
 import { deriveQuery } from './derived-query.js';
+import { serveGraphQLWs } from './ws-adapter.js';
 import { LiveQuery } from './live-query.js';
 
 /** Runs one GraphQL request through the gateway for a caller (Apollo's pipeline: plugins, limits, scopes). */
@@ -96,7 +96,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
     return { credentials, caller: await authenticator.authenticate(credentials) };
   }
 
-  const disposable = useServer<Record<string, unknown> | undefined, Extra>(
+  const disposable = serveGraphQLWs<Record<string, unknown> | undefined, Extra>(
     {
       // Connections that send no connection_init within this time are closed (4408).
       connectionInitWaitTimeout: 10_000,
@@ -250,14 +250,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       },
     },
     wss,
+    log,
   );
 
   return {
     async close() {
       // Upgraded sockets are no longer the HTTP server's: close them, or its close() waits for them.
-      for (const client of wss.clients) client.close(1001, 'the server is shutting down');
       await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }

@@ -1,0 +1,92 @@
+import type { IncomingMessage } from 'node:http';
+import type { ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from '../logger.js';
+
+/** What graphql-ws's context carries for this runtime, plus the fields our hooks add. */
+export type WsExtra<E> = { readonly socket: WebSocket; readonly request: IncomingMessage } & Partial<E>;
+
+/** Messages only a server sends; a client sending one breaks the protocol (graphql-ws throws on them). */
+const SERVER_ONLY = new Set(['connection_ack', 'next', 'error']);
+
+/**
+ * graphql-ws's protocol (`makeServer`) on a `ws` server: the adapter graphql-ws ships (`use/ws`), rewritten
+ * because it reports client mistakes (a message type only servers send, an oversized frame) as internal
+ * errors, with stack traces on stderr and close code 4500. Here a client's mistake closes its socket
+ * with a 44xx code (ws itself closes oversized frames with 1009) and is logged through the process log
+ * at debug level; only a failure of our own code is a 4500, logged as an error. Dead peers are found by
+ * ping/pong every `keepAliveMs`.
+ */
+export function serveGraphQLWs<
+  P extends Record<string, unknown> | undefined,
+  E extends Record<string, unknown>,
+>(
+  options: ServerOptions<P, WsExtra<E>>,
+  wss: WebSocketServer,
+  log: Logger,
+  keepAliveMs = 12_000,
+): { dispose(): Promise<void> } {
+  const server = makeServer<P, WsExtra<E>>(options);
+  wss.options.handleProtocols = handleProtocols;
+  wss.on('error', (err) => log.error({ err }, 'the graphql-ws server failed'));
+  wss.on('connection', (socket, request) => {
+    socket.on('error', (err) => log.debug({ err }, 'a graphql-ws socket failed'));
+    let pongWait: NodeJS.Timeout | null = null;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, keepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', (data: Buffer, isBinary: boolean) => {
+            const text = isBinary ? null : data.toString('utf8');
+            if (text === null || SERVER_ONLY.has(messageType(text) ?? ''))
+              return socket.close(
+                CloseCode.BadRequest,
+                text === null ? 'binary frames are not used' : 'unexpected message type',
+              );
+            cb(text).catch((err: unknown) => {
+              log.error({ err }, 'handling a graphql-ws message failed');
+              socket.close(CloseCode.InternalServerError, 'internal error; the server log has the details');
+            });
+          }),
+      },
+      { socket, request } as WsExtra<E>,
+    );
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(ping);
+      void closed(code, reason.toString());
+    });
+  });
+  return {
+    async dispose() {
+      for (const client of wss.clients) client.close(1001, 'the server is shutting down');
+      wss.removeAllListeners('connection');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+function messageType(text: string): string | undefined {
+  try {
+    const message = JSON.parse(text) as { type?: unknown } | null;
+    return typeof message?.type === 'string' ? message.type : undefined;
+  } catch {
+    return undefined; // not JSON: graphql-ws closes it with 4400 itself
+  }
+}
