@@ -1,5 +1,20 @@
-import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { GraphQLError, Kind, print, valueFromAST, visit } from 'graphql';
+import type {
+  ASTNode,
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLSchema,
+  OperationDefinitionNode,
+} from 'graphql';
+import {
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  print,
+  valueFromAST,
+  visit,
+} from 'graphql';
 import type { SubscriptionField } from './subscription-fields.js';
 import { SUBSCRIPTION_FIELDS } from './subscription-fields.js';
 
@@ -32,13 +47,19 @@ export function deriveQuery(
     throw refusal('a subscription selects exactly one field, without fragments at its root');
   const field = SUBSCRIPTION_FIELDS[root.name.value];
   if (!field) throw refusal(`the subscription field ${root.name.value} is not served`);
+  // Coerced as execution would: defaults applied, an ID sent as a number read as its string.
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], { ...variables });
+  if (coerced.errors) {
+    const [first] = coerced.errors;
+    throw refusal(first?.message ?? 'the variables do not fit the operation');
+  }
   const idArgument = root.arguments?.find((a) => a.name.value === 'id');
   const idType = schema
     .getSubscriptionType()
     ?.getFields()
     [root.name.value]?.args.find((a) => a.name === 'id');
   const id: unknown =
-    idArgument && idType ? valueFromAST(idArgument.value, idType.type, variables) : undefined;
+    idArgument && idType ? valueFromAST(idArgument.value, idType.type, coerced.coerced) : undefined;
   if (typeof id !== 'string') throw refusal(`the subscription field ${root.name.value} needs an id`);
 
   let query = derivedTexts.get(operation);
@@ -48,16 +69,41 @@ export function deriveQuery(
       alias: root.alias ?? { kind: Kind.NAME, value: root.name.value },
       name: { kind: Kind.NAME, value: field.lookup },
     };
-    const derived = visit(document, {
-      OperationDefinition(node) {
-        if (node !== operation) return null; // other operations of the document are not run
-        return { ...node, operation: 'query', selectionSet: { ...node.selectionSet, selections: [renamed] } };
-      },
-    });
-    query = print(derived);
+    const derived: OperationDefinitionNode = {
+      ...operation,
+      operation: OperationTypeNode.QUERY,
+      selectionSet: { ...operation.selectionSet, selections: [renamed] },
+    };
+    // Only this operation runs, with the fragments it uses: others would fail NoUnusedFragments.
+    query = print({ kind: Kind.DOCUMENT, definitions: [derived, ...fragmentsUsedBy(document, operation)] });
     derivedTexts.set(operation, query);
   }
   return { query, operationName: operation.name?.value, field, id };
+}
+
+/** The fragment definitions `operation` spreads, directly or through other fragments. */
+function fragmentsUsedBy(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): FragmentDefinitionNode[] {
+  const definitions = new Map(
+    document.definitions.flatMap((d) =>
+      d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [],
+    ),
+  );
+  const used = new Map<string, FragmentDefinitionNode>();
+  const walk = (node: ASTNode) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const name = spread.name.value;
+        const fragment = definitions.get(name);
+        if (!fragment || used.has(name)) return;
+        used.set(name, fragment);
+        walk(fragment);
+      },
+    });
+  walk(operation);
+  return [...used.values()];
 }
 
 function refusal(message: string): GraphQLError {

@@ -21,7 +21,8 @@ export type Resolve = () => Promise<ExecutionResult | null>;
  */
 export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
   private pending: ExecutionResult | null = null;
-  private waiter: ((r: IteratorResult<ExecutionResult>) => void) | null = null;
+  /** next() calls waiting for a result, oldest first (graphql-ws asks one at a time; others may not). */
+  private readonly waiters: ((r: IteratorResult<ExecutionResult>) => void)[] = [];
   private running = false;
   private stale = false;
   private finalSeen = false;
@@ -72,11 +73,9 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
   }
 
   private push(result: ExecutionResult): void {
-    if (this.waiter) {
-      const waiter = this.waiter;
-      this.waiter = null;
-      waiter({ value: result, done: false });
-    } else this.pending = result; // the newest state replaces one not yet taken
+    const waiter = this.waiters.shift();
+    if (waiter) waiter({ value: result, done: false });
+    else this.pending = result; // the newest state replaces one not yet taken
   }
 
   /** Ends the stream once the pending result (if any) has been taken. */
@@ -93,7 +92,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
       return Promise.resolve({ value, done: false });
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => (this.waiter = resolve));
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {
@@ -101,8 +100,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
       this.done = true;
       this.detach();
       this.pending = null;
-      this.waiter?.({ value: undefined, done: true });
-      this.waiter = null;
+      for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
     }
     return Promise.resolve({ value: undefined, done: true });
   }

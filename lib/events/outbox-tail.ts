@@ -60,8 +60,11 @@ export class OutboxTail {
     if (this.position === null) {
       this.positioning ??= this.executor.outboxHead().then(
         (head) => {
-          this.position = head;
           this.positioning = null;
+          if (this.closed) throw new Error('the outbox tail is closed');
+          // Everyone left while the head was fetched: stay stopped.
+          if (this.listeners.size === 0) return;
+          this.position = head;
           this.timer ??= setInterval(() => this.wake(), this.pollMs);
           this.timer.unref();
         },
