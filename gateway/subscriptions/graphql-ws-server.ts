@@ -23,6 +23,7 @@ import type { DerivedQuery } from './derived-query.js';
 import { deriveQuery } from './derived-query.js';
 import { serveGraphQLWs } from './ws-adapter.js';
 import { LiveQuery } from './live-query.js';
+import { SharedRuns } from './shared-runs.js';
 
 /** Runs one GraphQL request through the gateway for a caller (Apollo's pipeline: plugins, limits, scopes). */
 export type RunOperation = (
@@ -79,11 +80,13 @@ const coded = (message: string, code: string) => new GraphQLError(message, { ext
  * twice) before anything runs. Every operation is then validated with the HTTP endpoint's limits and
  * checked against the caller's scopes (GraphQL errors with codes, as over HTTP). Subscriptions follow
  * the event outbox; each event re-checks the connection's credentials (a revoked token or removed user
- * closes the socket with 4401 at the next event) and resolves the selection through the gateway.
+ * closes the socket with 4401 at the next event) and resolves the selection through the gateway, once
+ * per event for all subscribers with the same document, variables and scopes (shared-runs.ts).
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { log, metrics, authenticator } = options;
   const maxOperations = options.maxOperationsPerConnection ?? 100;
+  const shared = new SharedRuns<ExecutionResult>();
   const wss = new WebSocketServer({
     server: options.server,
     path: options.path,
@@ -211,7 +214,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         const live = new LiveQuery(
           (event) => derived.field.concerns(event, derived.id),
           (event) => derived.field.isFinal(event),
-          async () => {
+          async (seen) => {
             try {
               auth.caller = await authenticator.authenticate(auth.credentials);
             } catch (error) {
@@ -219,10 +222,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
               context.close(error.status === 401 ? 4401 : 1013, error.message);
               return null;
             }
-            return options.run(
-              { query: derived.query, variables, operationName: derived.operationName ?? null },
-              auth.caller,
-              randomUUID(),
+            const caller = auth.caller;
+            // Results depend on the document, the variables and the scopes (never the principal on reads).
+            const key = JSON.stringify([derived.query, variables, [...caller.scopes].sort()]);
+            return shared.run(key, seen, options.tail.currentPosition ?? seen, () =>
+              options.run(
+                { query: derived.query, variables, operationName: derived.operationName ?? null },
+                caller,
+                randomUUID(),
+              ),
             );
           },
           (error) => log.error({ err: error }, 'resolving a subscription event failed'),

@@ -99,16 +99,22 @@ describe('LiveQuery', () => {
   it('coalesces events during a run into exactly one more run', async () => {
     const h = harness();
     const taken = h.take();
+    const first = updated();
+    h.live.listener(first);
     h.live.listener(updated());
+    h.live.listener(elsewhere());
     h.live.listener(updated());
-    h.live.listener(updated());
-    h.live.listener(updated());
+    const last = updated();
+    h.live.listener(last);
     expect(h.resolve).toHaveBeenCalledTimes(1);
+    // Each run is told the newest concerning event it must reflect (SharedRuns relies on it).
+    expect(h.resolve).toHaveBeenLastCalledWith(first.position);
 
     await h.complete(0, result(1));
     expect(taken.value).toEqual({ value: result(1), done: false });
     // The three events during the first run make one more run, not three.
     expect(h.resolve).toHaveBeenCalledTimes(2);
+    expect(h.resolve).toHaveBeenLastCalledWith(last.position);
     const second = h.take();
     await h.complete(1, result(2));
     expect(second.value).toEqual({ value: result(2), done: false });

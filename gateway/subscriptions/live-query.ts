@@ -6,8 +6,11 @@ const INTERNAL = new GraphQLError('internal error; the server log has the detail
   extensions: { code: 'INTERNAL_SERVER_ERROR' },
 });
 
-/** Runs the derived query once; `null` ends the subscription without a result (the caller is gone). */
-export type Resolve = () => Promise<ExecutionResult | null>;
+/**
+ * Runs the derived query once, for a state that includes the event at outbox position `seen`; `null`
+ * ends the subscription without a result (the caller is gone).
+ */
+export type Resolve = (seen: bigint) => Promise<ExecutionResult | null>;
 
 /**
  * One subscription's stream of results: each concerning event re-runs the derived query and yields
@@ -26,6 +29,8 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
   private running = false;
   private stale = false;
   private finalSeen = false;
+  /** The outbox position of the newest concerning event. */
+  private latest = 0n;
   private done = false;
   private detach: () => void = () => {};
 
@@ -40,6 +45,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
   readonly listener = (event: TailEvent): void => {
     if (this.done || this.finalSeen || !this.concerns(event)) return;
     if (this.isFinal(event)) this.finalSeen = true;
+    if (event.position > this.latest) this.latest = event.position;
     if (this.running) this.stale = true;
     else void this.run();
   };
@@ -57,7 +63,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
         const final = this.finalSeen;
         let result: ExecutionResult | null;
         try {
-          result = await this.resolve();
+          result = await this.resolve(this.latest);
         } catch (error) {
           this.onError(error);
           result = { errors: [INTERNAL] };

@@ -49,6 +49,11 @@ export class OutboxTail {
     return this.listeners.size;
   }
 
+  /** The position of the last event handed to listeners (null while nobody listens). */
+  get currentPosition(): bigint | null {
+    return this.position;
+  }
+
   /**
    * Adds a listener; resolves once the tail is positioned, so every event committed after that
    * reaches it. Returns the function that removes it.
@@ -126,8 +131,12 @@ export class OutboxTail {
         const events = await this.executor.readOutbox(from, this.batchSize);
         // Stopped (or restarted from a new head) meanwhile: these events are nobody's.
         if (this.position !== from) return;
-        for (const event of events) this.emit(event);
-        if (events.length) this.position = events.at(-1)!.position;
+        for (const event of events) {
+          if (this.position === null) return; // the last listener left during this batch
+          // Advanced before the listeners run: `position` then covers the event they react to.
+          this.position = event.position;
+          this.emit(event);
+        }
         if (events.length < this.batchSize) return;
       }
     } catch (error) {

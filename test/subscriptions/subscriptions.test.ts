@@ -109,6 +109,16 @@ async function activeSubscriptions(): Promise<number> {
   return Number(/^tams_graphql_subscriptions_active\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? NaN);
 }
 
+/** Query operations the gateway has executed (/metrics): each subscription event resolution is one. */
+async function gatewayQueries(): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return [
+    ...text.matchAll(/^tams_graphql_operation_duration_seconds_count\{[^}]*operation="query"[^}]*\} (\d+)/gm),
+  ]
+    .map((m) => Number(m[1]))
+    .reduce((a, b) => a + b, 0);
+}
+
 async function untilActive(count: number): Promise<void> {
   for (let i = 0; i < 200 && (await activeSubscriptions()) !== count; i++)
     await new Promise((r) => setTimeout(r, 25));
@@ -276,6 +286,31 @@ describe('subscriptions', () => {
     client.complete('1');
     await untilActive(0);
     client.close();
+  });
+
+  it('resolve an event once for many identical subscribers', async () => {
+    const flow = await createFlow();
+    const SUBSCRIBERS = 20;
+    const subscribers = await Promise.all(
+      Array.from({ length: SUBSCRIBERS }, () => connect(wsUrl, bearer(tokens.read))),
+    );
+    for (const client of subscribers) {
+      expect(await client.initResult()).toBe('ack');
+      client.subscribe('1', FLOW_UPDATED, { id: flow });
+    }
+    await untilActive(SUBSCRIBERS);
+    const queriesBefore = await gatewayQueries();
+    await rest('PUT', `/flows/${flow}/label`, 'on every screen');
+    for (const client of subscribers)
+      expect((await client.nextOf('1', 1))[0]).toEqual({
+        id: '1',
+        type: 'next',
+        payload: {
+          data: { flowUpdated: { id: flow, label: 'on every screen', stats: { segmentCount: 0 } } },
+        },
+      });
+    // Joining a run is a race with its end, so not always exactly 1; never one per subscriber.
+    expect(await gatewayQueries()).toBeLessThan(queriesBefore + SUBSCRIBERS / 2);
   });
 
   it('close the socket with 4401 at the next event once the token is revoked', async () => {
