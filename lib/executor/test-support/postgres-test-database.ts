@@ -38,6 +38,17 @@ export async function createTestDatabase(prefix = 'tams_test'): Promise<TestData
       const c = new pg.Client({ connectionString: ADMIN_URL });
       await c.connect();
       try {
+        // pg's Pool.end() resolves before its connections have closed. Forcing the drop at once would
+        // kill them mid-close, and each would raise an error (57P01) nobody listens to any more: an
+        // uncaught exception in whichever test runs next. Wait (briefly) for them to go first.
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await c.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (rows[0]!.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await c.end();
