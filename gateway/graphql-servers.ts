@@ -10,7 +10,7 @@ import { operationResolutionPlugin } from './operation-resolution-plugin.js';
 import type { InternalTokens } from './auth/internal-token.js';
 import { finiteNumbersRule } from './finite-numbers-rule.js';
 import { formatError } from './format-error.js';
-import { limitRules } from './limits/index.js';
+import { limitRules, resultSizePlugin } from './limits/index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -57,6 +57,7 @@ export async function createGatewayServer(
       options.metrics.plugin(),
       operationResolutionPlugin<GatewayContext>(),
       scopePlugin<GatewayContext>(),
+      resultSizePlugin<GatewayContext>(),
     ],
   });
   await server.start();

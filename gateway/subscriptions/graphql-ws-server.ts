@@ -16,7 +16,13 @@ import {
 import { requirementsOf } from '../auth/graphql-scope-plugin.js';
 import { allows } from '../auth/scope-rules.js';
 import { finiteNumbersRule } from '../finite-numbers-rule.js';
-import { limitRules, MAX_GRAPHQL_BODY_BYTES } from '../limits/index.js';
+import {
+  estimatedObjects,
+  limitRules,
+  MAX_GRAPHQL_BODY_BYTES,
+  MAX_RESULT_OBJECTS,
+  resultTooLarge,
+} from '../limits/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DerivedQuery } from './derived-query.js';
@@ -78,9 +84,9 @@ const coded = (message: string, code: string) => new GraphQLError(message, { ext
  * connection, at connection_init (the payload's `authorization` or `access_token`, else the upgrade
  * request's header or query parameter): failures close the socket with 4401 (4400 for credentials given
  * twice) before anything runs. Every operation is then validated with the HTTP endpoint's limits and
- * checked against the caller's scopes (GraphQL errors with codes, as over HTTP). Subscriptions follow
- * the event outbox; each event re-checks the connection's credentials (a revoked token or removed user
- * closes the socket with 4401 at the next event) and resolves the selection through the gateway, once
+ * checked against the caller's scopes (GraphQL errors with codes, as over HTTP). The credentials are
+ * checked again before every query or mutation and every subscription event (a revoked token or removed
+ * user closes the socket with 4401 at once). Subscriptions follow the event outbox and resolves the selection through the gateway, once
  * per event for all subscribers with the same document, variables and scopes (shared-runs.ts).
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
@@ -97,6 +103,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
     const fromParams = credentialsOfConnectionParams(params);
     const credentials = fromParams.kind === 'none' ? credentialsOfRequest(request) : fromParams;
     return { credentials, caller: await authenticator.authenticate(credentials) };
+  }
+
+  /**
+   * The connection's credentials checked again (before each operation and each event): the caller, or
+   * null after closing the socket (4401; 1013 when a verifier is unreachable).
+   */
+  async function reauthenticate(context: OperationContext): Promise<Caller | null> {
+    try {
+      context.auth.caller = await authenticator.authenticate(context.auth.credentials);
+      return context.auth.caller;
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      context.close(error.status === 401 ? 4401 : 1013, error.message);
+      return null;
+    }
   }
 
   const disposable = serveGraphQLWs<Record<string, unknown> | undefined, Extra>(
@@ -170,6 +191,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
                 'FORBIDDEN',
               ),
             ];
+        if (
+          operation.operation === OperationTypeNode.SUBSCRIPTION &&
+          estimatedObjects(schema, document, operation, payload.variables, MAX_RESULT_OBJECTS + 1) >
+            MAX_RESULT_OBJECTS
+        )
+          return [resultTooLarge(operation)];
         let derived: DerivedQuery | null = null;
         if (operation.operation === OperationTypeNode.SUBSCRIPTION)
           try {
@@ -196,13 +223,16 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
       // Queries and mutations sent over the socket run through the gateway like HTTP requests.
       async execute(args) {
         const context = args.contextValue as OperationContext;
+        // As on HTTP, every operation is authenticated again: a revoked token stops at once.
+        const caller = await reauthenticate(context);
+        if (!caller) return { errors: [coded('the credentials are no longer valid', 'UNAUTHENTICATED')] };
         return options.run(
           {
             query: context.query,
             variables: args.variableValues ?? null,
             operationName: args.operationName ?? null,
           },
-          context.auth.caller,
+          caller,
           randomUUID(),
         );
       },
@@ -215,14 +245,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
           (event) => derived.field.concerns(event, derived.id),
           (event) => derived.field.isFinal(event),
           async (seen) => {
-            try {
-              auth.caller = await authenticator.authenticate(auth.credentials);
-            } catch (error) {
-              if (!(error instanceof AuthenticationError)) throw error;
-              context.close(error.status === 401 ? 4401 : 1013, error.message);
-              return null;
-            }
-            const caller = auth.caller;
+            const caller = await reauthenticate(context);
+            if (!caller) return null;
             // Results depend on the document, the variables and the scopes (never the principal on reads).
             const key = JSON.stringify([derived.query, variables, [...caller.scopes].sort()]);
             return shared.run(key, seen, options.tail.currentPosition ?? seen, () =>

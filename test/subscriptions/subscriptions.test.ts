@@ -331,6 +331,34 @@ describe('subscriptions', () => {
     await untilActive(0);
   });
 
+  it('refuse a query or mutation on an open connection once its token is revoked', async () => {
+    const executorTokens = new ApiTokens(executor);
+    const { principal } = await new Principals(executor).set(`writer-${randomUUID()}`, ['write']);
+    const { token, info } = await executorTokens.create(principal, ['write']);
+    const flow = await createFlow();
+    const client = await connect(wsUrl, bearer(token));
+    expect(await client.initResult()).toBe('ack');
+    const rename = (label: string) =>
+      client.subscribe(
+        label,
+        'mutation($id: ID!, $l: String) { setFlowLabel(id: $id, label: $l) { label } }',
+        {
+          id: flow,
+          l: label,
+        },
+      );
+    rename('before');
+    expect((await client.nextOf('before', 1))[0]).toMatchObject({
+      type: 'next',
+      payload: { data: { setFlowLabel: { label: 'before' } } },
+    });
+    expect(await executorTokens.revoke(info.id)).toBe(true);
+    rename('after');
+    expect(await client.waitClosed()).toMatchObject({ code: 4401 });
+    const { label } = (await (await rest('GET', `/flows/${flow}`)).json()) as { label: string };
+    expect(label).toBe('before');
+  });
+
   it('apply the HTTP endpoint limits, and are refused over HTTP', async () => {
     const client = await connect(wsUrl, bearer(tokens.read));
     expect(await client.initResult()).toBe('ack');

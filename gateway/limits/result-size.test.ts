@@ -1,0 +1,79 @@
+import { ApolloServer } from '@apollo/server';
+import { buildASTSchema, getOperationAST, parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { loadSdl } from '../../subgraphs/sdl.js';
+import { FLOWS, MEDIA_OBJECT, SEGMENTS, SOURCES } from '../rest/documents.js';
+import { estimatedObjects, MAX_RESULT_OBJECTS, resultSizePlugin } from './result-size.js';
+
+const schema = buildASTSchema(parse(loadSdl('supergraph').text), { assumeValidSDL: true });
+
+const estimate = (query: string, variables?: Record<string, unknown>) => {
+  const document = parse(query);
+  return estimatedObjects(schema, document, getOperationAST(document)!, variables);
+};
+
+const NESTED = (limit: number) =>
+  `{ flows(limit: ${limit}) { nodes { source { flows(limit: ${limit}) { nodes { source { flows(limit: ${limit}) { nodes { id } } } } } } } } }`;
+
+describe('estimatedObjects', () => {
+  it('counts each field once and multiplies a paged selection by its page size', () => {
+    expect(estimate('{ service { name } }')).toBe(2);
+    // flows (10 pages of its selection: nodes + id = 2, plus itself) = 10 * (1 + 2)
+    expect(estimate('{ flows(limit: 10) { nodes { id } } }')).toBe(30);
+    // No limit: the default page size (100); beyond the maximum: the maximum (1000).
+    expect(estimate('{ flows { nodes { id } } }')).toBe(300);
+    expect(estimate('{ flows(limit: 50000) { nodes { id } } }')).toBe(3000);
+  });
+
+  it('reads limits from variables and their defaults, and expands fragments where spread', () => {
+    const query =
+      'query($n: Int = 7) { flows(limit: $n) { nodes { ...F ...F } } } fragment F on Flow { id label }';
+    expect(estimate(query)).toBe(7 * (1 + 1 + 4));
+    expect(estimate(query, { n: 2 })).toBe(2 * (1 + 1 + 4));
+  });
+
+  it('lets every REST listing through at its largest page', () => {
+    for (const [name, query, variables] of [
+      ['flows', FLOWS, { limit: 1000 }],
+      ['sources', SOURCES, { limit: 1000 }],
+      ['segments', SEGMENTS, { id: 'f', limit: 1000, withGetUrls: true }],
+      ['object', MEDIA_OBJECT, { id: 'o', limit: 1000 }],
+    ] as const)
+      expect(estimate(query, variables), name).toBeLessThan(MAX_RESULT_OBJECTS / 2);
+  });
+
+  it('refuses nested pages that multiply into millions', () => {
+    expect(estimate(NESTED(1000))).toBeGreaterThan(MAX_RESULT_OBJECTS);
+    expect(estimate(NESTED(100))).toBeGreaterThan(MAX_RESULT_OBJECTS);
+    expect(estimate(NESTED(10))).toBeLessThan(MAX_RESULT_OBJECTS);
+  });
+});
+
+describe('resultSizePlugin through Apollo Server', () => {
+  it('answers 400 QUERY_TOO_COMPLEX before execution, and runs what fits', async () => {
+    const server = new ApolloServer({
+      typeDefs:
+        'type Flow { id: ID, flows(limit: Int): [Flow!]! } type Query { flows(limit: Int): [Flow!]! }',
+      resolvers: { Query: { flows: () => [] } },
+      plugins: [resultSizePlugin(1000)],
+    });
+    await server.start();
+    try {
+      const big = await server.executeOperation({
+        query: 'query($n: Int) { flows(limit: $n) { flows(limit: $n) { id } } }',
+        variables: { n: 100 },
+      });
+      expect(big.http.status).toBe(400);
+      expect(big.body.kind === 'single' && big.body.singleResult.errors?.[0]?.extensions?.['code']).toBe(
+        'QUERY_TOO_COMPLEX',
+      );
+      const small = await server.executeOperation({
+        query: 'query($n: Int) { flows(limit: $n) { flows(limit: $n) { id } } }',
+        variables: { n: 10 },
+      });
+      expect(small.body.kind === 'single' && small.body.singleResult).toEqual({ data: { flows: [] } });
+    } finally {
+      await server.stop();
+    }
+  });
+});

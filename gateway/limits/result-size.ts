@@ -1,0 +1,99 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext } from 'graphql';
+import { operationLabel } from './errors.js';
+import { measurer } from './measure.js';
+
+/**
+ * The most objects an operation may ask for, estimated from its page sizes: 200,000. A REST listing of
+ * 1,000 flows with every field is about 35,000; two nested pages of 1,000 (flows of the sources of 1,000
+ * flows) are over 2,000,000 and would take the process's whole heap.
+ */
+export const MAX_RESULT_OBJECTS = 200_000;
+
+/** The page sizes the subgraphs apply (subgraphs/media/domain/store.ts DEFAULT_LIMITS). */
+export const PAGE_SIZES = { default: 100, max: 1000 } as const;
+
+const pagedFieldNames = new WeakMap<GraphQLSchema, ReadonlySet<string>>();
+
+/** Names of fields that page with a `limit` argument, in any type of the schema. */
+function pagedFields(schema: GraphQLSchema): ReadonlySet<string> {
+  let names = pagedFieldNames.get(schema);
+  if (!names) {
+    const found = new Set<string>();
+    for (const type of Object.values(schema.getTypeMap()))
+      if (isObjectType(type))
+        for (const field of Object.values(type.getFields()))
+          if (field.args.some((a) => a.name === 'limit')) found.add(field.name);
+    names = found;
+    pagedFieldNames.set(schema, names);
+  }
+  return names;
+}
+
+/**
+ * An upper estimate of the objects `operation` returns: each field counts 1, and a paged field
+ * multiplies its selection by its page size (its `limit`, from a literal or the variables; the default
+ * page size when absent; clamped to the maximum). Fragments are expanded where spread. Validation cannot
+ * do this (it does not see variables), so it runs once the operation and its variables are known.
+ */
+export function estimatedObjects(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  ceiling = MAX_RESULT_OBJECTS + 1,
+): number {
+  const paged = pagedFields(schema);
+  const pageSize = (node: FieldNode): number => {
+    if (!paged.has(node.name.value)) return 1;
+    const argument = node.arguments?.find((a) => a.name.value === 'limit')?.value;
+    let value: unknown = undefined;
+    if (argument?.kind === Kind.INT) value = Number(argument.value);
+    else if (argument?.kind === Kind.VARIABLE) {
+      const name = argument.name.value;
+      value =
+        variables?.[name] ??
+        (() => {
+          const fallback = operation.variableDefinitions?.find(
+            (d) => d.variable.name.value === name,
+          )?.defaultValue;
+          return fallback?.kind === Kind.INT ? Number(fallback.value) : undefined;
+        })();
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) return PAGE_SIZES.default;
+    return Math.min(Math.max(Math.trunc(value), 1), PAGE_SIZES.max);
+  };
+  const context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+  const measure = measurer(context, {
+    field: (node, children) => pageSize(node) * (1 + children),
+    combine: (a, b) => a + b,
+    descendIntoFields: true,
+    ceiling,
+  });
+  return measure(operation.selectionSet);
+}
+
+/** The refusal of an operation estimated above `max` objects (400, QUERY_TOO_COMPLEX). */
+export function resultTooLarge(operation: OperationDefinitionNode, max = MAX_RESULT_OBJECTS): GraphQLError {
+  return new GraphQLError(
+    `${operationLabel(operation)} may return more than ${max} objects (each page counts its limit, ` +
+      `${PAGE_SIZES.default} when none is given); ask for smaller pages or fewer nested lists.`,
+    { extensions: { code: 'QUERY_TOO_COMPLEX', limit: max, http: { status: 400 } } },
+  );
+}
+
+/** Refuses, before execution, operations whose estimated result is larger than `max` objects. */
+export function resultSizePlugin<T extends BaseContext>(max = MAX_RESULT_OBJECTS): ApolloServerPlugin<T> {
+  return {
+    requestDidStart() {
+      return Promise.resolve({
+        didResolveOperation({ schema, document, operation, request }) {
+          if (operation && estimatedObjects(schema, document, operation, request.variables, max + 1) > max)
+            throw resultTooLarge(operation, max);
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+}
