@@ -6,6 +6,7 @@ import type { Credentials } from './credentials.js';
 import type { InternalTokens } from './internal-token.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { Principals } from './principals.js';
+import { PasswordChecksBusyError } from './principals.js';
 import { InvalidTokenError, JwtVerifier as Jwt } from './jwt-verifier.js';
 
 /** The challenges a 401 carries: every scheme the store accepts (RFC 9110 §11.6.1). */
@@ -71,7 +72,12 @@ export class Authenticator {
       return caller;
     }
     if (credentials.kind === 'basic') {
-      const caller = await mode.principals.verifyPassword(credentials.user, credentials.password);
+      const caller = await mode.principals
+        .verifyPassword(credentials.user, credentials.password)
+        .catch((error: unknown) => {
+          if (error instanceof PasswordChecksBusyError) throw new AuthenticationError(503, error.message);
+          throw error;
+        });
       if (!caller) throw new AuthenticationError(401, 'the user name or password is wrong');
       return caller;
     }

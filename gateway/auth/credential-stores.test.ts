@@ -7,7 +7,7 @@ import { PostgresExecutor, SqliteExecutor } from '../../lib/executor/index.js';
 import type { TestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import { createTestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import { ApiTokens } from './api-tokens.js';
-import { PrincipalError, Principals } from './principals.js';
+import { PasswordChecksBusyError, PrincipalError, Principals } from './principals.js';
 
 /** Tokens and users on both databases: revocation, expiry and disabling take effect on the next check. */
 describe.each(['sqlite', 'postgres'] as const)('credential stores on %s', (backend) => {
@@ -100,6 +100,28 @@ describe.each(['sqlite', 'postgres'] as const)('credential stores on %s', (backe
     expect(await tokens.verify(token)).toBeNull();
     await expect(principals.set('x', ['read'], { password: 'short' })).rejects.toThrow(/12 characters/);
     await expect(principals.set('bad name', ['read'])).rejects.toThrow(PrincipalError);
+  });
+
+  it('makes unknown users wait for scrypt too, and refuses checks past the queue at once', async () => {
+    const principals = new Principals(executor, now);
+    await principals.set('queue-target', ['read'], { password: 'the right password here' });
+    for (const user of ['queue-target', 'nobody-by-this-name']) {
+      // 2 run, 16 wait; the rest of a burst of 30 is refused. An unknown user is queued like a known
+      // one (it runs the same scrypt work), so neither its timing nor this refusal tells names apart.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, () => principals.verifyPassword(user, 'a wrong password')),
+      );
+      const busy = outcomes.filter((o) => o.status === 'rejected');
+      expect(busy.length, user).toBeGreaterThanOrEqual(30 - 18);
+      for (const o of busy) expect(o.reason).toBeInstanceOf(PasswordChecksBusyError);
+      expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual(
+        Array.from({ length: 30 - busy.length }, () => null),
+      );
+    }
+    // Once the burst is over, checks run again.
+    expect(await principals.verifyPassword('queue-target', 'the right password here')).toMatchObject({
+      principal: 'queue-target',
+    });
   });
 
   it('stores no secret in a readable form', async () => {

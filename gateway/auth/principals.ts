@@ -32,6 +32,16 @@ export function storedScopes(value: unknown): Scope[] {
 
 export class PrincipalError extends Error {}
 
+/** More password checks are waiting than are allowed to queue: the caller should retry shortly. */
+export class PasswordChecksBusyError extends Error {
+  constructor() {
+    super('too many password checks are in progress; retry shortly');
+  }
+}
+
+/** Password checks allowed to wait for the two scrypt slots; beyond, Basic is refused with 503 at once. */
+const MAX_WAITING_CHECKS = 16;
+
 /**
  * The principals of the store: the names recorded as created_by/updated_by, with the scopes granted to
  * them. API tokens belong to a principal; a principal with a password can also use HTTP Basic. Every
@@ -41,6 +51,10 @@ export class PrincipalError extends Error {}
 export class Principals {
   /** scrypt costs 32 MiB and ~100 ms: at most two at once, so wrong passwords cannot exhaust the machine. */
   private readonly hashing = new Semaphore(2);
+  /** Checks running or waiting for a slot. */
+  private checks = 0;
+  /** A hash no password matches, checked for unknown users so they take as long as known ones. */
+  private dummyHash: Promise<string> | null = null;
   private readonly verified = new Map<string, number>();
   private readonly cacheKey = randomBytes(32);
 
@@ -130,18 +144,38 @@ export class Principals {
   async verifyPassword(name: string, password: string): Promise<Caller | null> {
     if (!NAME.test(name) || password.length > 1024) return null;
     const [row] = await this.executor.lookup('principals', 'name', [name]);
-    if (!row || row.disabled || row.password_hash === null) return null;
+    if (!row || row.disabled || row.password_hash === null) {
+      // The same scrypt work as for a real user, so timing does not tell which names exist.
+      this.dummyHash ??= hashPassword(randomBytes(32).toString('base64url'));
+      const dummy = await this.dummyHash;
+      await this.check(() => verifyPassword(password, dummy));
+      return null;
+    }
     const key = createHmac('sha256', this.cacheKey)
       .update(`${name}\u0000${row.password_hash}\u0000${password}`)
       .digest('base64url');
     const until = this.verified.get(key);
     if (until === undefined || until < Date.now()) {
-      const ok = await this.hashing.runExclusive(() => verifyPassword(password, row.password_hash!));
+      const ok = await this.check(() => verifyPassword(password, row.password_hash!));
       if (!ok) return null;
       if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(key, Date.now() + VERIFIED_TTL_MS);
     }
     return { principal: row.name, scopes: new Set(storedScopes(row.scopes)), scheme: 'basic' };
+  }
+
+  /**
+   * One scrypt check in one of the two slots. A flood of wrong passwords would otherwise queue without
+   * bound and delay every new Basic login behind it: past 16 waiting, checks are refused at once.
+   */
+  private async check(verify: () => Promise<boolean>): Promise<boolean> {
+    if (this.checks >= 2 + MAX_WAITING_CHECKS) throw new PasswordChecksBusyError();
+    this.checks++;
+    try {
+      return await this.hashing.runExclusive(verify);
+    } finally {
+      this.checks--;
+    }
   }
 }
 

@@ -24,10 +24,20 @@ describe('which addresses webhooks may reach', () => {
       'fd12:3456::1',
       '::ffff:127.0.0.1',
       '64:ff9b::a9fe:a9fe',
+      '::7f00:1', // IPv4-compatible 127.0.0.1
+      '2002:7f00:1::', // 6to4 of 127.0.0.1
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo
+      '192.88.99.1',
       'not an ip',
     ])
       expect(isPublicAddress(ip), ip).toBe(false);
-    for (const ip of ['8.8.8.8', '93.184.216.34', '172.32.0.1', '2606:4700:4700::1111'])
+    for (const ip of [
+      '8.8.8.8',
+      '93.184.216.34',
+      '172.32.0.1',
+      '2606:4700:4700::1111',
+      '2001:4860:4860::8888',
+    ])
       expect(isPublicAddress(ip), ip).toBe(true);
   });
 

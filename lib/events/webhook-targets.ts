@@ -19,6 +19,7 @@ for (const [net, prefix] of [
   ['172.16.0.0', 12],
   ['192.0.0.0', 24],
   ['192.0.2.0', 24],
+  ['192.88.99.0', 24], // 6to4 relay anycast
   ['192.168.0.0', 16],
   ['198.18.0.0', 15],
   ['198.51.100.0', 24],
@@ -28,13 +29,16 @@ for (const [net, prefix] of [
 ] as const)
   NON_PUBLIC_V4.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // :: and ::1, and the deprecated IPv4-compatible ::a.b.c.d (some stacks still route them to IPv4).
+  ['::', 96],
   // IPv4-mapped and NAT64 addresses reach IPv4 hosts: refused whole rather than decoded.
   ['::ffff:0:0', 96],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
   ['100::', 64],
+  // 6to4 (2002:a.b.c.d::/48) and Teredo embed IPv4 addresses: refused whole rather than decoded.
+  ['2002::', 16],
+  ['2001::', 32],
   ['2001:db8::', 32],
   ['fc00::', 7],
   ['fe80::', 10],

@@ -77,7 +77,7 @@ describe('filesystem object endpoint: PUT then GET', () => {
     expect(head.body.length).toBe(0);
   });
 
-  it('streams a large body in chunks without Content-Length and replaces an object atomically', async () => {
+  it('streams a large body in chunks without Content-Length, and never replaces an uploaded object', async () => {
     const id = 'chunked';
     const chunks = Array.from({ length: 16 }, () => randomBytes(4000));
     const url = store.presignPut(id, { expiresInSeconds: 60 }).url;
@@ -89,10 +89,14 @@ describe('filesystem object endpoint: PUT then GET', () => {
     );
     expect(res.headers['content-type']).toBe('application/octet-stream');
 
-    expect((await put(url, Buffer.from('second'), { 'content-type': 'text/plain' })).status).toBe(201);
-    const replaced = await get(store.presignGet(id, { expiresInSeconds: 60 }));
-    expect(replaced.body.toString()).toBe('second');
-    expect(replaced.headers['content-type']).toBe('text/plain'); // not signed, so any type is taken
+    // The URL is still valid, but the object is immutable now: 409, and the bytes stay.
+    const again = await put(url, Buffer.from('second'), { 'content-type': 'text/plain' });
+    expect(again.status).toBe(409);
+    expect(JSON.parse(again.body.toString())).toMatchObject({ type: 'OBJECT_EXISTS' });
+    const kept = await get(store.presignGet(id, { expiresInSeconds: 60 }));
+    expect(createHash('sha256').update(kept.body).digest('hex')).toBe(
+      createHash('sha256').update(whole).digest('hex'),
+    );
   });
 
   it('serves an empty object', async () => {

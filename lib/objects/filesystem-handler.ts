@@ -118,6 +118,18 @@ export function createFilesystemHandler(options: FilesystemHandlerOptions): Obje
   async function put(req: IncomingMessage, res: ServerResponse, objectId: string, contentType?: string) {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxObjectBytes) return tooLarge(res);
+    // Media objects are immutable: once uploaded, a still-valid PUT URL must not replace the bytes that
+    // registered segments point at. (Two uploads racing on one URL before either finished: the last
+    // wins, as nothing can reference the object yet.)
+    if (await directory.exists(objectId)) {
+      req.resume();
+      return sendError(
+        res,
+        409,
+        'OBJECT_EXISTS',
+        'this object has been uploaded already and objects are immutable; allocate a new object for new media',
+      );
+    }
     try {
       await directory.write(objectId, req, contentType, maxObjectBytes);
     } catch (e) {

@@ -350,7 +350,21 @@ describe('revocation and secrets', () => {
     expect(await registered.text()).not.toContain(apiKey);
     const listed = await call('/service/webhooks', { token: tokens.read });
     expect(await listed.text()).not.toContain(apiKey);
-    await call(`/flows?access_token=${tokens.read}`);
+    // A paged answer: its Link header keeps the query parameters, but not the credential.
+    for (let i = 0; i < 2; i++) {
+      const id = randomUUID();
+      const put = await call(`/flows/${id}`, {
+        method: 'PUT',
+        token: tokens.admin,
+        body: JSON.stringify({ id, source_id: randomUUID(), format: 'urn:x-nmos:format:multi' }),
+      });
+      expect(put.status).toBe(201);
+    }
+    const paged = await call(`/flows?limit=1&access_token=${tokens.read}`);
+    expect(paged.status).toBe(200);
+    expect(paged.headers.get('link')).toMatch(/^<[^>]*\?limit=1&page=[^>]+>; rel="next"$/);
+    const answer = JSON.stringify([...paged.headers]) + (await paged.text());
+    expect(answer).not.toContain(tokens.read);
     await call('/flows', { headers: { authorization: basic('basic-ana', 'a long enough password') } });
     await call('/flows', { headers: { authorization: `Bearer ${tokens.admin}x` } });
     const listing = await runCli(['token', 'list'], { TAMS_DATA_DIR: dir });

@@ -159,4 +159,24 @@ describe('bad input on every REST route family', () => {
     }
     expect(storeChanges(before, await dumpStore(dir))).toEqual([]);
   });
+
+  it('refuses a JSON body sent without Content-Type: application/json (what a cross-site page can send)', async () => {
+    const before = await dumpStore(dir);
+    const webhook = JSON.stringify({ url: 'https://receiver.example/hook', events: ['flows/created'] });
+    for (const type of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data'])
+      for (const [method, path, body] of [
+        ['POST', '/service/webhooks', webhook],
+        ['PUT', `/flows/${FLOW}/label`, '"renamed"'],
+        ['POST', `/flows/${FLOW}/storage`, '{}'],
+      ] as const) {
+        const response = await fetch(`${service.url}${path}`, {
+          method,
+          headers: type ? { 'content-type': type } : {},
+          body: new Blob([body]), // a Blob without a type: fetch sends no Content-Type
+        });
+        expect(response.status, `${method} ${path} as ${type ?? 'no type'}`).toBe(400);
+        expect(((await response.json()) as { summary: string }).summary).toMatch(/application\/json/);
+      }
+    expect(storeChanges(before, await dumpStore(dir))).toEqual([]);
+  });
 });
