@@ -33,7 +33,26 @@ const INSERT_CHUNK = 5000;
 /** Advisory lock key held while migrating, so several processes starting at once apply each migration once. */
 const MIGRATION_LOCK = [1952542061, 1] as const;
 
-type Queryable = pg.Pool | pg.PoolClient;
+/** What runs SQL: the pool, a pooled client, or a transaction's serialised client. */
+interface Queryable {
+  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
+}
+
+/**
+ * A client whose queries run one after another, in call order. A transaction is one connection, and the
+ * domain issues independent reads in parallel inside one (Promise.all); pg 8 queues them itself but
+ * deprecates doing so (pg 9 will throw), so the queue is ours.
+ */
+function serialised(client: pg.PoolClient): Queryable {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    query(config) {
+      const run = last.then(() => client.query(config));
+      last = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
 
 /** Where a URL points, without credentials, for error messages. */
 export function describePostgresUrl(url: string): string {
@@ -285,13 +304,17 @@ class PgTxRunner implements SqlRunner {
   private finished = false;
   private savepoints = 0;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  private readonly client: Queryable;
+
+  constructor(client: pg.PoolClient) {
+    this.client = serialised(client);
+  }
 
   finish(): void {
     this.finished = true;
   }
 
-  private check(): pg.PoolClient {
+  private check(): Queryable {
     if (this.finished) throw transactionFinishedError();
     return this.client;
   }
