@@ -85,4 +85,25 @@ describe('webhooks', () => {
     expect(await h.errorCode(REGISTER, { input: { ...base, apiKeyName: 'X-Key' } })).toBe('BAD_REQUEST');
     expect(await h.errorCode(REGISTER, { input: { ...base, flowIds: ['nope'] } })).toBe('INVALID_ID');
   });
+
+  it('refuses api keys that cannot be sent as a header, which would fail every delivery', async () => {
+    const base = { url: 'https://hooks.example/h', events: ['flows/created'] };
+    for (const [apiKeyName, apiKeyValue] of [
+      ['X Key', 'v'],
+      ['X-Key\r\nInjected: 1', 'v'],
+      ['', 'v'],
+      ['Content-Length', 'v'],
+      ['host', 'v'],
+      ['X-Key', 'line\r\nInjected: 1'],
+      ['X-Key', ' padded'],
+      ['X-Key', 'tab\u0000nul'],
+    ])
+      expect(await h.errorCode(REGISTER, { input: { ...base, apiKeyName, apiKeyValue } }), apiKeyName).toBe(
+        'BAD_REQUEST',
+      );
+    const ok = await h.run(REGISTER, {
+      input: { ...base, apiKeyName: "X-Tams_Key.1!#$%&'*+^`|~", apiKeyValue: 'Bearer abc def=' },
+    });
+    expect(ok.data).toMatchObject({ registerWebhook: { status: 'CREATED' } });
+  });
 });

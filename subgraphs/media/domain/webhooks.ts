@@ -9,6 +9,24 @@ import type { MediaStore } from './store.js';
 import { write } from './store.js';
 import { checkId, checkText } from './validation.js';
 
+/** An HTTP field name (RFC 9110 §5.6.2 token). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A field value: visible characters, spaces and tabs inside, none at the ends (RFC 9110 §5.5). */
+const HEADER_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)$/;
+/** Headers a delivery sets itself or that frame the request: an api key may not replace them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+]);
+
 /**
  * Webhook registrations (7.0 §9). A registration has no id in 7.0: url + api_key_name + api_key_value
  * identify it, so posting the same triple again updates it and posting it with no events removes it.
@@ -56,6 +74,18 @@ export async function registerWebhook(
   const keyValue = checkText(input.apiKeyValue, 'apiKeyValue', 4096);
   if ((keyName === null) !== (keyValue === null))
     throw new DomainError('BAD_REQUEST', 'apiKeyName and apiKeyValue go together: give both or neither');
+  // Checked here, not at delivery: a header that cannot be sent would fail every attempt, for ever.
+  if (keyName !== null && (!HEADER_NAME.test(keyName) || RESERVED_HEADERS.has(keyName.toLowerCase())))
+    throw new DomainError(
+      'BAD_REQUEST',
+      `apiKeyName: ${JSON.stringify(keyName.slice(0, 60))} is not a header name the store can send ` +
+        "(letters, digits and !#$%&'*+-.^_`|~, and not one of the headers the store sets itself)",
+    );
+  if (keyValue !== null && !HEADER_VALUE.test(keyValue))
+    throw new DomainError(
+      'BAD_REQUEST',
+      'apiKeyValue: a header value has no control characters and no leading or trailing space',
+    );
   const identity = webhookIdentity(input.url, keyName, keyValue);
   const now = store.now();
   const fields = {
