@@ -8,14 +8,10 @@ import type { CallerContext } from './auth/graphql-scope-plugin.js';
 import { scopePlugin } from './auth/graphql-scope-plugin.js';
 import { operationResolutionPlugin } from './operation-resolution-plugin.js';
 import type { InternalTokens } from './auth/internal-token.js';
-import { finiteNumbersRule } from './finite-numbers-rule.js';
 import { formatError } from './format-error.js';
-import { limitRules, resultSizePlugin } from './limits/index.js';
+import { gatewayValidationRules, MAX_GRAPHQL_TOKENS, resultSizePlugin } from './limits/index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-
-/** Tokens one GraphQL document may have: far above any real query (introspection is ~1,000). */
-const MAX_TOKENS = 20_000;
 
 /** What the gateway knows about each request; subgraph contexts are built from it. */
 export type GatewayContext = BaseContext & {
@@ -51,7 +47,7 @@ export async function createGatewayServer(
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection,
-    validationRules: [...limitRules(), finiteNumbersRule],
+    validationRules: gatewayValidationRules(),
     ...sharedOptions(options),
     plugins: [
       options.metrics.plugin(),
@@ -92,7 +88,7 @@ export async function createSubgraphServer<T extends CallerContext>(
 function sharedOptions(options: ServerOptions) {
   return {
     // Bounds the parser's work (and its recursion) before any validation rule runs.
-    parseOptions: { maxTokens: MAX_TOKENS },
+    parseOptions: { maxTokens: MAX_GRAPHQL_TOKENS },
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.log),
     logger: options.log,

@@ -47,6 +47,21 @@ export function forbidden(message: string): GraphQLError {
 }
 
 /**
+ * Why `caller` may not run `operation` (the first root field out of its scopes, and the scope it needs),
+ * or undefined when it may. The one wording of a scope refusal, over HTTP and graphql-ws alike.
+ */
+export function missingScope(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  caller: Caller,
+): string | undefined {
+  for (const [field, requirement] of requirementsOf(document, operation))
+    if (!allows(caller, requirement))
+      return `${operation.operation} field ${field} needs the ${requirement === 'any' ? 'read, write, delete or admin' : requirement} scope, which this caller lacks`;
+  return undefined;
+}
+
+/**
  * Refuses an operation, before it runs, when the caller lacks the scope of any root field it selects:
  * 403 with code FORBIDDEN, naming the field and the scope it needs. Runs on the gateway and again on
  * each subgraph server of distributed mode.
@@ -58,11 +73,8 @@ export function scopePlugin<TContext extends CallerContext>(): ApolloServerPlugi
         didResolveOperation({ document, operation, contextValue }) {
           // Without an operation, operationResolutionPlugin (which runs first) has already refused it.
           if (!operation) return Promise.resolve();
-          for (const [field, requirement] of requirementsOf(document, operation))
-            if (!allows(contextValue.caller, requirement))
-              throw forbidden(
-                `${operation.operation} field ${field} needs the ${requirement === 'any' ? 'read, write, delete or admin' : requirement} scope, which this caller lacks`,
-              );
+          const refusal = missingScope(document, operation, contextValue.caller);
+          if (refusal) throw forbidden(refusal);
           return Promise.resolve();
         },
       });

@@ -4,6 +4,7 @@ import { maxFieldsRule } from './complexity.js';
 import { maxDepthRule } from './depth.js';
 import { maxRootFieldsRule } from './root-fields.js';
 import { maxListDepthRule } from './list-depth.js';
+import { finiteNumbersRule } from './finite-numbers.js';
 
 export { LIMIT_ERROR_CODES, limitErrorCode } from './errors.js';
 export { estimatedObjects, MAX_RESULT_OBJECTS, resultSizePlugin, resultTooLarge } from './result-size.js';
@@ -15,6 +16,9 @@ export { maxAliasesRule, maxDepthRule, maxFieldsRule, maxListDepthRule, maxRootF
  * before parsing; it also bounds the work of parsing and of these rules.
  */
 export const MAX_GRAPHQL_BODY_BYTES = 1_048_576;
+
+/** Tokens one GraphQL document may have: far above any real query (introspection is ~1,000). */
+export const MAX_GRAPHQL_TOKENS = 20_000;
 
 /** Per-operation limits. Each is a positive integer, or Infinity to switch that limit off. */
 export interface GraphQLLimits {
@@ -61,4 +65,12 @@ export function limitRules(limits: Partial<GraphQLLimits> = {}): ValidationRule[
     rules.push(RULES[key](limit));
   }
   return rules;
+}
+
+/**
+ * The rules the gateway adds to graphql-js's own, on HTTP and on graphql-ws alike: the limits, and
+ * number literals a double can hold (finite-numbers.ts).
+ */
+export function gatewayValidationRules(): ValidationRule[] {
+  return [...limitRules(), finiteNumbersRule];
 }

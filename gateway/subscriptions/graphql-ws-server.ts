@@ -13,13 +13,12 @@ import {
   credentialsOfRequest,
   CredentialsError,
 } from '../auth/credentials.js';
-import { requirementsOf } from '../auth/graphql-scope-plugin.js';
-import { allows } from '../auth/scope-rules.js';
-import { finiteNumbersRule } from '../finite-numbers-rule.js';
+import { missingScope } from '../auth/graphql-scope-plugin.js';
 import {
   estimatedObjects,
-  limitRules,
+  gatewayValidationRules,
   MAX_GRAPHQL_BODY_BYTES,
+  MAX_GRAPHQL_TOKENS,
   MAX_RESULT_OBJECTS,
   resultTooLarge,
 } from '../limits/index.js';
@@ -69,7 +68,6 @@ interface OperationContext {
   readonly close: (code: number, reason: string) => void;
 }
 
-const MAX_TOKENS = 20_000;
 /** WebSocket close reasons are at most 123 bytes. */
 const reason = (text: string) =>
   Buffer.from(text)
@@ -86,8 +84,9 @@ const coded = (message: string, code: string) => new GraphQLError(message, { ext
  * twice) before anything runs. Every operation is then validated with the HTTP endpoint's limits and
  * checked against the caller's scopes (GraphQL errors with codes, as over HTTP). The credentials are
  * checked again before every query or mutation and every subscription event (a revoked token or removed
- * user closes the socket with 4401 at once). Subscriptions follow the event outbox and resolves the selection through the gateway, once
- * per event for all subscribers with the same document, variables and scopes (shared-runs.ts).
+ * user closes the socket with 4401 at once). Subscriptions follow the event outbox and resolve their
+ * selection through the gateway, once per event for all subscribers with the same document, variables
+ * and scopes (shared-runs.ts).
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
   const { log, metrics, authenticator } = options;
@@ -152,7 +151,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         const schema = options.schema();
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: MAX_TOKENS });
+          document = parse(payload.query, { maxTokens: MAX_GRAPHQL_TOKENS });
         } catch (error) {
           return [
             coded(
@@ -161,7 +160,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
             ),
           ];
         }
-        const invalid = validate(schema, document, [...specifiedRules, ...limitRules(), finiteNumbersRule]);
+        const invalid = validate(schema, document, [...specifiedRules, ...gatewayValidationRules()]);
         if (invalid.length)
           return invalid.map(
             (e) =>
@@ -183,14 +182,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
               'OPERATION_RESOLUTION_FAILURE',
             ),
           ];
-        for (const [field, requirement] of requirementsOf(document, operation))
-          if (!allows(auth.caller, requirement))
-            return [
-              coded(
-                `${operation.operation} field ${field} needs the ${requirement === 'any' ? 'read, write, delete or admin' : requirement} scope, which this caller lacks`,
-                'FORBIDDEN',
-              ),
-            ];
+        const refusal = missingScope(document, operation, auth.caller);
+        if (refusal) return [coded(refusal, 'FORBIDDEN')];
         if (
           operation.operation === OperationTypeNode.SUBSCRIPTION &&
           estimatedObjects(schema, document, operation, payload.variables, MAX_RESULT_OBJECTS + 1) >

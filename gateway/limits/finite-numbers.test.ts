@@ -1,6 +1,6 @@
 import { buildSchema, parse, specifiedRules, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { finiteNumbersRule } from './finite-numbers-rule.js';
+import { finiteNumbersRule } from './finite-numbers.js';
 
 const schema = buildSchema('scalar JSON type Query { a(v: JSON): Int }');
 const codes = (doc: string) =>
