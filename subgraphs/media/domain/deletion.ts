@@ -12,7 +12,7 @@ import {
 import type { TimeRange } from '../../../lib/tams/index.js';
 import { DomainError, notFound } from '../errors.js';
 import { emit, emitFlow } from './events.js';
-import { assertWritable } from './flows.js';
+import { assertWritable, lockFlow } from './flows.js';
 import { emitChangedSources, inferredCollections, removeSourceIfUnused } from './sources.js';
 import type { MediaStore } from './store.js';
 import { write } from './store.js';
@@ -166,7 +166,7 @@ export async function deleteSegments(
   const object = objectId === null ? null : checkText(objectId, 'objectId', 1024);
   return write(store, async (tx) => {
     const now = store.now();
-    const [flow] = await tx.lookup('flows', 'id', [flowId]);
+    const flow = await lockFlow(tx, flowId);
     if (!flow) throw notFound(`flow ${flowId}`);
     assertWritable(flow);
     if (await moreThan(tx, segmentsToDelete(flowId, timerange, object), store.limits.syncDeleteSegments)) {
@@ -193,7 +193,7 @@ export async function deleteFlow(
   const flowId = checkId(id);
   return write(store, async (tx) => {
     const now = store.now();
-    const [flow] = await tx.lookup('flows', 'id', [flowId]);
+    const flow = await lockFlow(tx, flowId);
     if (!flow) throw notFound(`flow ${flowId}`);
     assertWritable(flow);
     const [asCollection, asMember] = await Promise.all([
@@ -259,6 +259,8 @@ export async function advanceDeleteRequest(
     if (!request || (request.status !== 'created' && request.status !== 'started'))
       return { progressed: false, orphanCandidates: [] };
     const now = store.now();
+    // Locked before its segments go: the counters written below are derived from this read.
+    const flow = await lockFlow(tx, request.flow_id);
     const { ranges, released } = await deleteSegmentRows(
       tx,
       now,
@@ -267,7 +269,6 @@ export async function advanceDeleteRequest(
       request.object_id,
       batch,
     );
-    const [flow] = await tx.lookup('flows', 'id', [request.flow_id]);
     if (flow && !request.delete_flow) await afterSegmentsDeleted(tx, now, flow, ranges);
     const finished = ranges.length < batch;
     let remaining: TimeRange = EMPTY;

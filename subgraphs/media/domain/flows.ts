@@ -27,8 +27,18 @@ import {
 
 export type FlowRow = Row<'flows'>;
 
+/**
+ * A flow read for a change, locked until the transaction ends. Changes write values derived from what
+ * they read (segment_count + n, the span of timerange, metadata_version + 1): without the lock, two
+ * concurrent writers to one flow on PostgreSQL (READ COMMITTED) would both read N and one update would
+ * be lost. (SQLite's BEGIN IMMEDIATE serialises whole transactions anyway.)
+ */
+export async function lockFlow(tx: Transaction, flowId: string): Promise<FlowRow | undefined> {
+  return (await tx.select({ table: 'flows', where: eq('id', flowId), limit: 1, lock: true })).rows[0];
+}
+
 async function loadFlow(tx: Transaction, flowId: string): Promise<FlowRow> {
-  const [flow] = await tx.lookup('flows', 'id', [flowId]);
+  const flow = await lockFlow(tx, flowId);
   if (!flow) throw notFound(`flow ${flowId}`);
   return flow;
 }

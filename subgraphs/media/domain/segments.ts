@@ -6,7 +6,7 @@ import type { SegmentInput } from '../__generated__/resolvers-types.js';
 import { DomainError, toDomainError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { emit } from './events.js';
-import { assertWritable } from './flows.js';
+import { assertWritable, lockFlow } from './flows.js';
 import type { MediaStore } from './store.js';
 import { write } from './store.js';
 import { segmentJson } from './tams-json.js';
@@ -154,7 +154,7 @@ export async function addSegments(
     );
   return write(store, async (tx) => {
     const now = store.now();
-    const [flow] = await tx.lookup('flows', 'id', [flowId]);
+    const flow = await lockFlow(tx, flowId);
     if (!flow) throw new DomainError('NOT_FOUND', `flow ${flowId} does not exist`);
     assertWritable(flow);
     if (!flow.container)
