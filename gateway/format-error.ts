@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { limitErrorCode } from './limits/index.js';
+import { codeInChain } from './limits/index.js';
 import type { Logger } from './logger.js';
 
 /** Messages we write for internal errors ourselves; anything else with that code may hold internals. */
@@ -10,18 +10,7 @@ const SAFE_INTERNAL = 'internal error; the server log has the details';
  * scalars raised with a precise code (a broken limit, a malformed TimeRange literal: BAD_USER_INPUT).
  * Their code is kept on the original error; it is the one clients should see, in every mode.
  */
-function ownCode(error: unknown): string | undefined {
-  for (let current = error, hops = 0; typeof current === 'object' && current !== null && hops < 5; hops++) {
-    const { extensions, originalError } = current as {
-      extensions?: { code?: unknown };
-      originalError?: unknown;
-    };
-    if (typeof extensions?.code === 'string' && extensions.code !== 'GRAPHQL_VALIDATION_FAILED')
-      return extensions.code;
-    current = originalError;
-  }
-  return undefined;
-}
+const ownCode = (error: unknown) => codeInChain(error, (code) => code !== 'GRAPHQL_VALIDATION_FAILED');
 
 /**
  * Errors Apollo Server raises about the request itself (an unsupported persisted-query version, a hash
@@ -43,7 +32,6 @@ function isUncodedClientError(error: unknown): boolean {
 export function formatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code =
-      limitErrorCode(error) ??
       (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' ? ownCode(error) : undefined) ??
       (isUncodedClientError(error) ? 'BAD_REQUEST' : undefined) ??
       (typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR');

@@ -34,13 +34,21 @@ export function limitError(
  * stable code back. Duck-typed, so a GraphQLError from another graphql realm is recognised too.
  */
 export function limitErrorCode(error: unknown): LimitErrorCode | undefined {
+  return codeInChain(error, (code) => CODES.has(code)) as LimitErrorCode | undefined;
+}
+
+/**
+ * The first `extensions.code` that `accept` takes, on the error or the errors it wraps (`originalError`,
+ * a few levels at most). Duck-typed, so errors from another graphql realm are read too.
+ */
+export function codeInChain(error: unknown, accept: (code: string) => boolean): string | undefined {
   for (let current = error, hops = 0; typeof current === 'object' && current !== null && hops < 5; hops++) {
     const { extensions, originalError } = current as {
       extensions?: { code?: unknown };
       originalError?: unknown;
     };
     const code = extensions?.code;
-    if (typeof code === 'string' && CODES.has(code)) return code as LimitErrorCode;
+    if (typeof code === 'string' && accept(code)) return code;
     current = originalError;
   }
   return undefined;

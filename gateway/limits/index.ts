@@ -6,7 +6,7 @@ import { maxRootFieldsRule } from './root-fields.js';
 import { maxListDepthRule } from './list-depth.js';
 import { finiteNumbersRule } from './finite-numbers.js';
 
-export { LIMIT_ERROR_CODES, limitErrorCode } from './errors.js';
+export { codeInChain, LIMIT_ERROR_CODES, limitErrorCode } from './errors.js';
 export { estimatedObjects, MAX_RESULT_OBJECTS, resultSizePlugin, resultTooLarge } from './result-size.js';
 export type { LimitErrorCode } from './errors.js';
 export { maxAliasesRule, maxDepthRule, maxFieldsRule, maxListDepthRule, maxRootFieldsRule };
