@@ -18,10 +18,3 @@ export const UNAUTHENTICATED_CALLER: Caller = Object.freeze({
   scopes: new Set<Scope>(SCOPES),
   scheme: 'none',
 });
-
-/** The scopes `caller` lacks of those `needed`, in a stable order. */
-export function missingScopes(caller: Caller, needed: Iterable<Scope>): Scope[] {
-  const missing = new Set<Scope>();
-  for (const scope of needed) if (!caller.scopes.has(scope)) missing.add(scope);
-  return SCOPES.filter((s) => missing.has(s));
-}

@@ -3,7 +3,7 @@ import type { DocumentNode, OperationDefinitionNode, SelectionSetNode } from 'gr
 import { GraphQLError, Kind } from 'graphql';
 import type { Caller } from './caller.js';
 import type { Requirement } from './scope-rules.js';
-import { allows, GRAPHQL_SCOPES } from './scope-rules.js';
+import { allows, describeRequirement, GRAPHQL_SCOPES } from './scope-rules.js';
 
 export type CallerContext = BaseContext & { readonly caller: Caller };
 
@@ -57,7 +57,7 @@ export function missingScope(
 ): string | undefined {
   for (const [field, requirement] of requirementsOf(document, operation))
     if (!allows(caller, requirement))
-      return `${operation.operation} field ${field} needs the ${requirement === 'any' ? 'read, write, delete or admin' : requirement} scope, which this caller lacks`;
+      return `${operation.operation} field ${field} needs the ${describeRequirement(requirement)} scope, which this caller lacks`;
   return undefined;
 }
 

@@ -8,6 +8,11 @@ import type { Scope } from './scopes.js';
  */
 export type Requirement = Scope | 'any';
 
+/** How a refusal names what was needed ('any': one of the four; none in the table: admin). */
+export function describeRequirement(requirement: Requirement | undefined): string {
+  return requirement === 'any' ? 'read, write, delete or admin' : (requirement ?? 'admin');
+}
+
 export function allows(caller: Caller, requirement: Requirement): boolean {
   if (caller.scopes.has('admin')) return true;
   return requirement === 'any' ? caller.scopes.size > 0 : caller.scopes.has(requirement);

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext } from 'graphql';
+import { DEFAULT_LIMITS } from '../../subgraphs/media/domain/store.js';
 import { operationLabel } from './errors.js';
 import { measurer } from './measure.js';
 
@@ -11,8 +12,8 @@ import { measurer } from './measure.js';
  */
 export const MAX_RESULT_OBJECTS = 200_000;
 
-/** The page sizes the subgraphs apply (subgraphs/media/domain/store.ts DEFAULT_LIMITS). */
-export const PAGE_SIZES = { default: 100, max: 1000 } as const;
+/** The page sizes the subgraphs apply. */
+const PAGE_SIZES = { default: DEFAULT_LIMITS.defaultPageSize, max: DEFAULT_LIMITS.maxPageSize } as const;
 
 const pagedFieldNames = new WeakMap<GraphQLSchema, ReadonlySet<string>>();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseTimeRange, parseTimestamp } from '../../lib/tams/index.js';
+import { parseTimeRange, parseTimestamp, validateUuid } from '../../lib/tams/index.js';
 import { FORMAT_URN } from '../../subgraphs/media/domain/content-format.js';
 import { HttpError } from '../http/errors.js';
 
@@ -9,10 +9,9 @@ import { HttpError } from '../http/errors.js';
  * the rules (read-only, overlaps, ...) are the subgraph's.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const INT32 = 2_147_483_647;
 
-const uuid = z.string().regex(UUID, 'expected a lowercase UUID');
+const uuid = z.string().refine((v) => validateUuid(v).ok, 'expected a lowercase UUID');
 const int = (min: number, max = INT32) => z.number().int('expected an integer').min(min).max(max);
 const long = (min: number) => z.number().int('expected an integer').min(min).max(Number.MAX_SAFE_INTEGER);
 const mime = z.string().regex(/^[^\s/]+\/[^\s/]+$/, 'expected a MIME type such as video/mp2t');

@@ -1,7 +1,7 @@
 import type { ApolloServer } from '@apollo/server';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticateRequest } from '../auth/http-auth.js';
-import { allows, restRequirement } from '../auth/scope-rules.js';
+import { allows, describeRequirement, restRequirement } from '../auth/scope-rules.js';
 import type { GatewayContext } from '../graphql-servers.js';
 import { HttpError } from '../http/errors.js';
 import type { Route } from '../http/server.js';
@@ -63,7 +63,7 @@ export function restApi(
         throw new HttpError(
           403,
           'Forbidden',
-          `${req.method ?? '?'} ${match.route.path} needs the ${requirement === 'any' ? 'read, write, delete or admin' : (requirement ?? 'admin')} scope, which this caller lacks`,
+          `${req.method ?? '?'} ${match.route.path} needs the ${describeRequirement(requirement)} scope, which this caller lacks`,
         );
       const context = new RestContext(
         req,

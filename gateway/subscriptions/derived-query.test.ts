@@ -136,7 +136,7 @@ describe('deriveQuery', () => {
     expect(derive('subscription { flowUpdated(id: 42) { id } }').id).toBe('42');
   });
 
-  it('takes the id from a variable, per call, while the text is cached per operation', () => {
+  it('takes the id from a variable, per call, with the same text for every call', () => {
     const document = parse('subscription W($f: ID!) { flowUpdated(id: $f) { id } }');
     const operation = operationOf(document);
     const a = deriveQuery(schema, document, operation, { f: 'one' });

@@ -28,13 +28,11 @@ export interface DerivedQuery {
   readonly id: string;
 }
 
-const derivedTexts = new WeakMap<OperationDefinitionNode, string>();
-
 /**
  * Rewrites a validated subscription (one root field, as the spec's validation ensures) into the query
  * that resolves its selection: `subscription { f: flowUpdated(id: $x) { ... } }` becomes
  * `query { f: flow(id: $x) { ... } }`, fragments and variables kept, so results have the shape the
- * subscriber asked for. The text is cached per operation.
+ * subscriber asked for. Done once per subscription (each subscribe parses its own document).
  */
 export function deriveQuery(
   schema: GraphQLSchema,
@@ -62,22 +60,21 @@ export function deriveQuery(
     idArgument && idType ? valueFromAST(idArgument.value, idType.type, coerced.coerced) : undefined;
   if (typeof id !== 'string') throw refusal(`the subscription field ${root.name.value} needs an id`);
 
-  let query = derivedTexts.get(operation);
-  if (query === undefined) {
-    const renamed: FieldNode = {
-      ...root,
-      alias: root.alias ?? { kind: Kind.NAME, value: root.name.value },
-      name: { kind: Kind.NAME, value: field.lookup },
-    };
-    const derived: OperationDefinitionNode = {
-      ...operation,
-      operation: OperationTypeNode.QUERY,
-      selectionSet: { ...operation.selectionSet, selections: [renamed] },
-    };
-    // Only this operation runs, with the fragments it uses: others would fail NoUnusedFragments.
-    query = print({ kind: Kind.DOCUMENT, definitions: [derived, ...fragmentsUsedBy(document, operation)] });
-    derivedTexts.set(operation, query);
-  }
+  const renamed: FieldNode = {
+    ...root,
+    alias: root.alias ?? { kind: Kind.NAME, value: root.name.value },
+    name: { kind: Kind.NAME, value: field.lookup },
+  };
+  const derived: OperationDefinitionNode = {
+    ...operation,
+    operation: OperationTypeNode.QUERY,
+    selectionSet: { ...operation.selectionSet, selections: [renamed] },
+  };
+  // Only this operation runs, with the fragments it uses: others would fail NoUnusedFragments.
+  const query = print({
+    kind: Kind.DOCUMENT,
+    definitions: [derived, ...fragmentsUsedBy(document, operation)],
+  });
   return { query, operationName: operation.name?.value, field, id };
 }
 

@@ -234,14 +234,16 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         const derived = context.derived!;
         const { auth } = context;
         const variables = (args.variableValues as Record<string, unknown> | null) ?? null;
+        // Results depend on the document, the variables and the scopes (never the principal on reads):
+        // the first two are fixed for the subscription, so only the scopes are added per event.
+        const operationKey = JSON.stringify([derived.query, variables]);
         const live = new LiveQuery(
           (event) => derived.field.concerns(event, derived.id),
           (event) => derived.field.isFinal(event),
           async (seen) => {
             const caller = await reauthenticate(context);
             if (!caller) return null;
-            // Results depend on the document, the variables and the scopes (never the principal on reads).
-            const key = JSON.stringify([derived.query, variables, [...caller.scopes].sort()]);
+            const key = `${[...caller.scopes].sort().join(' ')}\u0000${operationKey}`;
             return shared.run(key, seen, options.tail.currentPosition ?? seen, () =>
               options.run(
                 { query: derived.query, variables, operationName: derived.operationName ?? null },

@@ -1,3 +1,4 @@
+import { validateUuid } from '../../../lib/tams/index.js';
 import { DEFAULT_LIMITS } from '../../../subgraphs/media/domain/store.js';
 import { HttpError } from '../../http/errors.js';
 import type { RestContext } from '../context.js';
@@ -21,7 +22,7 @@ async function listSegments(ctx: RestContext) {
   q.timerange('timerange');
   const storageIds = q.list('accept_storage_ids');
   for (const s of storageIds ?? [])
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(s))
+    if (!validateUuid(s).ok)
       throw new HttpError(
         400,
         'BadRequest',
