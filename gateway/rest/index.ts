@@ -9,12 +9,7 @@ import { RestContext } from './context.js';
 import { graphqlRunner } from './graphql.js';
 import type { Method } from './router.js';
 import { allowedMethods, RestRouter } from './router.js';
-import { flowRoutes } from './routes/flows.js';
-import { segmentRoutes } from './routes/segments.js';
-import { serviceRoutes } from './routes/service.js';
-import { sourceRoutes } from './routes/sources.js';
-import { storageAndObjectRoutes } from './routes/storage-and-objects.js';
-import { webhookRoutes } from './routes/webhooks.js';
+import { REST_ROUTES } from './routes/index.js';
 
 /**
  * The TAMS 7.0 REST API: every route runs GraphQL operations in process through the gateway and maps
@@ -26,14 +21,7 @@ export function restApi(
   publicUrl: string,
   authenticator: Authenticator,
 ): Route {
-  const router = new RestRouter([
-    ...serviceRoutes,
-    ...webhookRoutes,
-    ...sourceRoutes,
-    ...flowRoutes,
-    ...segmentRoutes,
-    ...storageAndObjectRoutes,
-  ]);
+  const router = new RestRouter(REST_ROUTES);
   return {
     name: 'rest',
     matches: (path) => router.match(path) !== undefined,
