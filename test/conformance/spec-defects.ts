@@ -3,6 +3,12 @@ import type { JsonObject } from './spec.js';
 /**
  * Known defects of the 7.0 spec (DIGEST §12, plus what writing this suite uncovered) and how the suite
  * accounts for each, so none of them fails a conforming store or silently passes a broken one.
+ *
+ * Two kinds of entry live here. SPEC_DEFECTS is a register for readers: no code reads it, and each
+ * `handling` names the rule, family or file where the defect is actually accounted for. EXAMPLE_DEFECTS
+ * is data the suite runs on: the example self-test (infrastructure/examples.test.ts) asserts each broken
+ * example fails for its documented reason, and the flows family repairs the schema-level ones before
+ * PUTting an example.
  */
 
 export interface SpecDefect {
@@ -12,6 +18,7 @@ export interface SpecDefect {
   readonly handling: string;
 }
 
+/** The register of spec defects: documentation kept as typed data, imported by nothing (see above). */
 export const SPEC_DEFECTS: readonly SpecDefect[] = [
   {
     id: 'segments-deleted-event-type',

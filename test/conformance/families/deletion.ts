@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import type { ConformanceClient } from '../conformance-client.js';
 import type { ConformanceFamily } from '../family.js';
 import { p } from '../path-matching.js';
-import { addSeconds, createFlow } from './fixtures.js';
+import { addSeconds, createVideoFlowId } from './fixtures.js';
 
 /**
  * Deletions that outgrow the synchronous limit (the conformance store sets it to 5 segments): 202 with
@@ -32,7 +32,7 @@ export const deletionFamily: ConformanceFamily = {
   define(context) {
     it('DELETE of many segments answers 202, Location and a request that completes', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       await addSeconds(
         client,
         flow,
@@ -51,7 +51,7 @@ export const deletionFamily: ConformanceFamily = {
 
     it('DELETE of a large flow answers 202; the flow is gone at once, its request visible until it expires', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       await addSeconds(
         client,
         flow,

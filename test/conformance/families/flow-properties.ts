@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConformanceClient } from '../conformance-client.js';
 import type { ConformanceFamily } from '../family.js';
 import { p } from '../path-matching.js';
-import type { CollectionItem, Flow } from './flows.js';
+import type { CollectionItem, Flow } from './fixtures.js';
 import {
   AWKWARD_TAG,
   createFlow,
@@ -11,7 +11,7 @@ import {
   getFlow,
   newFlow,
   REFUSABLE_TAG_NAMES,
-} from './flows.js';
+} from './fixtures.js';
 
 /**
  * The Flow property endpoints (DIGEST §1.3, §4.2–§4.4): /flows/{flowId}/tags, /tags/{name},

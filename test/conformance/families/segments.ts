@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { ConformanceFamily } from '../family.js';
 import { p } from '../path-matching.js';
-import { addSeconds, allocate, createFlow } from './fixtures.js';
+import { addSeconds, allocate, createVideoFlowId } from './fixtures.js';
 
 /** GET/HEAD/POST/DELETE /flows/{flowId}/segments (DIGEST §6). The client validates every response. */
 
@@ -23,7 +23,7 @@ export const segmentsFamily: ConformanceFamily = {
   define(context) {
     it('POST one segment (201) or an array (201), GET and HEAD list them in time order', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       const [a, b, c] = await allocate(client, flow, 3);
       await client.post(p`/flows/${flow}/segments`, {
         body: { object_id: a, timerange: '[0:0_1:0)', ts_offset: '0:0' },
@@ -50,7 +50,7 @@ export const segmentsFamily: ConformanceFamily = {
 
     it('filters by overlap, reverses, and pages with Link rel="next"', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       await addSeconds(client, flow, [0, 1, 2, 3, 4, 5, 6, 7]);
       const seen: string[] = [];
       let query: Record<string, string | number | boolean> = {
@@ -75,7 +75,7 @@ export const segmentsFamily: ConformanceFamily = {
 
     it('shapes get_urls as the 7.0 filters and verbose_storage say', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       const [own] = await allocate(client, flow, 1);
       await client.post(p`/flows/${flow}/segments`, {
         body: {
@@ -108,7 +108,7 @@ export const segmentsFamily: ConformanceFamily = {
       expect(missing.get.status).toBe(200);
       expect(missing.get.body).toEqual([]);
       await client.get(p`/flows/${'not-a-uuid'}/segments`, { expectStatus: 404 });
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       for (const query of [
         { timerange: '[1:0_2:05)' },
         { reverse_order: 'maybe' },
@@ -123,7 +123,7 @@ export const segmentsFamily: ConformanceFamily = {
 
     it('POST: 200 with failed_segments for partial failures, 400 for one bad segment or body, 403, 404', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       const [a, b] = await allocate(client, flow, 2);
       await client.post(p`/flows/${flow}/segments`, {
         body: { object_id: a, timerange: '[0:0_10:0)' },
@@ -158,12 +158,12 @@ export const segmentsFamily: ConformanceFamily = {
       });
       await client.post(p`/flows/${flow}/segments`, { body: 42, expectStatus: 400 });
       await client.post(p`/flows/${flow}/segments`, { rawBody: '[{"object_id":', expectStatus: 400 });
-      const locked = await createFlow(client, { read_only: true });
+      const locked = await createVideoFlowId(client, { read_only: true });
       await client.post(p`/flows/${locked}/segments`, {
         body: { object_id: a, timerange: '[0:0_1:0)' },
         expectStatus: 403,
       });
-      const bare = await createFlow(client, { container: undefined });
+      const bare = await createVideoFlowId(client, { container: undefined });
       await client.post(p`/flows/${bare}/segments`, {
         body: { object_id: 'x', timerange: '[0:0_1:0)', get_urls: [{ url: 'https://x.example/1' }] },
         expectStatus: 400,
@@ -176,7 +176,7 @@ export const segmentsFamily: ConformanceFamily = {
 
     it('DELETE removes only segments lying inside the range (204), by object too; 400, 403, 404', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       const objects = await addSeconds(client, flow, [0, 1, 2, 3]);
       await client.delete(p`/flows/${flow}/segments`, {
         query: { timerange: '[0:500000000_3:0)' },
@@ -195,7 +195,7 @@ export const segmentsFamily: ConformanceFamily = {
         query: { timerange: 'nonsense' },
         expectStatus: 400,
       });
-      const locked = await createFlow(client, { read_only: true });
+      const locked = await createVideoFlowId(client, { read_only: true });
       await client.delete(p`/flows/${locked}/segments`, { expectStatus: 403 });
       await client.delete(p`/flows/${randomUUID()}/segments`, { expectStatus: 404 });
       await client.delete(p`/flows/${'not-a-uuid'}/segments`, { expectStatus: 404 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ConformanceClient, QueryValue } from '../conformance-client.js';
 import type { ConformanceFamily } from '../family.js';
 import { p } from '../path-matching.js';
-import type { FlowFormat } from './flows.js';
+import type { FlowFormat } from './fixtures.js';
 import {
   AWKWARD_TAG,
   createFlow,
@@ -15,7 +15,7 @@ import {
   REFUSABLE_TAG_NAMES,
   RUN_TAG,
   runQuery,
-} from './flows.js';
+} from './fixtures.js';
 
 /**
  * /sources and its sub-resources (DIGEST §1.2, §3, §5, §11). Sources are never created directly: each

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { ConformanceFamily } from '../family.js';
 import { p } from '../path-matching.js';
-import { createFlow } from './fixtures.js';
+import { createVideoFlowId } from './fixtures.js';
 
 /** POST /flows/{flowId}/storage (DIGEST §7.1) and GET/HEAD /objects/{objectId} (§7.3). */
 
@@ -15,7 +15,7 @@ export const storageAndObjectsFamily: ConformanceFamily = {
   define(context) {
     it('allocates objects with upload URLs: by count, by client ids, on a named backend, or by default', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       const byCount = await client.post<Allocation>(p`/flows/${flow}/storage`, {
         body: { limit: 3 },
         expectStatus: 201,
@@ -45,7 +45,7 @@ export const storageAndObjectsFamily: ConformanceFamily = {
 
     it('refuses bad allocations: 400 (both limit and ids, existing ids, unknown backend, no container), 403, 404', async () => {
       const { client } = context();
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       const taken = `taken/${randomUUID()}`;
       await client.post(p`/flows/${flow}/storage`, { body: { object_ids: [taken] }, expectStatus: 201 });
       for (const body of [
@@ -57,11 +57,11 @@ export const storageAndObjectsFamily: ConformanceFamily = {
       ])
         await client.post(p`/flows/${flow}/storage`, { body, expectStatus: 400 });
       await client.post(p`/flows/${flow}/storage`, { rawBody: '{"limit": ', expectStatus: 400 });
-      await client.post(p`/flows/${await createFlow(client, { container: undefined })}/storage`, {
+      await client.post(p`/flows/${await createVideoFlowId(client, { container: undefined })}/storage`, {
         body: {},
         expectStatus: 400,
       });
-      await client.post(p`/flows/${await createFlow(client, { read_only: true })}/storage`, {
+      await client.post(p`/flows/${await createVideoFlowId(client, { read_only: true })}/storage`, {
         body: {},
         expectStatus: 403,
       });
@@ -72,7 +72,11 @@ export const storageAndObjectsFamily: ConformanceFamily = {
     it('GET and HEAD /objects/{id} show who references an object, paged, with / in its id', async () => {
       const { client } = context();
       const objectId = `bucket/${randomUUID()}/segment 1.ts`;
-      const flows = [await createFlow(client), await createFlow(client), await createFlow(client)];
+      const flows = [
+        await createVideoFlowId(client),
+        await createVideoFlowId(client),
+        await createVideoFlowId(client),
+      ];
       await client.post(p`/flows/${flows[0]!}/storage`, {
         body: { object_ids: [objectId] },
         expectStatus: 201,
@@ -103,7 +107,7 @@ export const storageAndObjectsFamily: ConformanceFamily = {
     it('answers 404 for unknown and merely allocated objects, 400 for bad paging parameters', async () => {
       const { client } = context();
       await client.get(p`/objects/${`no/such/${randomUUID()}`}`, { expectStatus: 404 });
-      const flow = await createFlow(client);
+      const flow = await createVideoFlowId(client);
       const allocated = (
         await client.post<Allocation>(p`/flows/${flow}/storage`, { body: { limit: 1 }, expectStatus: 201 })
       ).body.media_objects[0]!.object_id;
