@@ -7,7 +7,7 @@ import { hostileString, LEAK_WORDS } from './hostile-values.js';
  */
 
 /** True when no lenient reading (trimmed, BOM stripped) makes `text` JSON either. */
-export function certainlyNotJson(text: string): boolean {
+function certainlyNotJson(text: string): boolean {
   for (const candidate of [text, text.trim(), text.replace(/^\uFEFF/, '').trim()]) {
     try {
       JSON.parse(candidate);
