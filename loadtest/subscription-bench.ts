@@ -23,6 +23,7 @@ import { createLogger } from '../gateway/logger.js';
 import { startService } from '../gateway/service.js';
 import { loadConfig } from '../lib/config/config.js';
 import { bearer, createToken } from '../test/support/admin-token.js';
+import { gatewayQueries } from '../test/support/metrics.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200);
 const FANOUTS = [1, 10, 100];
@@ -43,16 +44,6 @@ async function graphql(query: string, variables: Record<string, unknown> = {}): 
   const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
-}
-
-/** Query operations the gateway has executed (from /metrics): derived queries of events included. */
-async function gatewayQueries(): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  return [
-    ...text.matchAll(/^tams_graphql_operation_duration_seconds_count\{[^}]*operation="query"[^}]*\} (\d+)/gm),
-  ]
-    .map((m) => Number(m[1]))
-    .reduce((a, b) => a + b, 0);
 }
 
 const quantile = (values: number[], q: number) => {
@@ -141,7 +132,7 @@ try {
       ]);
     }
     const latencies: number[] = [];
-    const queriesBefore = await gatewayQueries();
+    const queriesBefore = await gatewayQueries(service.url);
     for (let i = 0; i < EVENTS; i++) {
       const label = `event-${i}`;
       const started = performance.now();
@@ -150,7 +141,7 @@ try {
       await all; // every subscriber has the change: the time from the write to the last delivery
       latencies.push(performance.now() - started);
     }
-    const executionsPerEvent = ((await gatewayQueries()) - queriesBefore) / EVENTS;
+    const executionsPerEvent = ((await gatewayQueries(service.url)) - queriesBefore) / EVENTS;
     for (const s of sockets) s.close();
     const p50 = quantile(latencies, 0.5);
     rows.push({

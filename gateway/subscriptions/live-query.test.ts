@@ -3,22 +3,8 @@ import type { ExecutionResult } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
 import type { TailEvent } from '../../lib/events/outbox-tail.js';
 import { LiveQuery } from './live-query.js';
-
-interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import type { Deferred } from './test-support/deferred.js';
+import { deferred } from './test-support/deferred.js';
 
 /** Lets every queued promise reaction run (a macrotask turn runs after all microtasks): no wall clock. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SharedRuns } from './shared-runs.js';
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from './test-support/deferred.js';
 
 describe('SharedRuns', () => {
   it('lets subscribers woken by the same event join one run', async () => {

@@ -9,15 +9,7 @@ import type { TestDatabase } from '../executor/test-support/postgres-test-databa
 import { createTestDatabase } from '../executor/test-support/postgres-test-database.js';
 import type { OutboxTailOptions, TailEvent } from './outbox-tail.js';
 import { OutboxTail } from './outbox-tail.js';
-
-/** Awaits `condition`, checking every few milliseconds, failing after `timeoutMs`. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { eventually } from './test-support/eventually.js';
 
 interface Written {
   readonly type: string;
@@ -96,7 +88,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     const sentinel = sourceEvent('sources/created');
     await write(sentinel);
     t.wake();
-    await waitFor(() => r.has(sentinel), 'the sentinel event');
+    await eventually(() => r.has(sentinel), 'the sentinel event');
     return sentinel;
   }
 
@@ -131,9 +123,12 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     await write(...together);
     t.wake();
     const expected = [...single, ...together];
-    await waitFor(() => a.events.length >= expected.length && b.events.length >= expected.length, 'events');
+    await eventually(
+      () => a.events.length >= expected.length && b.events.length >= expected.length,
+      'events',
+    );
     const sentinel = await settle(t, a);
-    await waitFor(() => b.has(sentinel), 'the sentinel at the second listener');
+    await eventually(() => b.has(sentinel), 'the sentinel at the second listener');
 
     for (const r of [a, b]) {
       expect(keys(r.events)).toEqual([...expected, sentinel]);
@@ -160,7 +155,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
 
     t.wake();
     expect(read).toHaveBeenCalledTimes(1);
-    await waitFor(() => r.events.length === 1, 'the event');
+    await eventually(() => r.events.length === 1, 'the event');
     expect(keys(r.events)).toEqual([e]);
   });
 
@@ -179,7 +174,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     expect(read).toHaveBeenCalledTimes(1);
     await writing;
     t.wake();
-    await waitFor(() => r.has(second), 'the second event');
+    await eventually(() => r.has(second), 'the second event');
     const sentinel = await settle(t, r);
     expect(keys(r.events)).toEqual([first, second, sentinel]);
   });
@@ -192,7 +187,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     await write(...events);
     const read = vi.spyOn(executor, 'readOutbox');
     t.wake();
-    await waitFor(() => r.events.length === events.length, 'all five events');
+    await eventually(() => r.events.length === events.length, 'all five events');
     expect(keys(r.events)).toEqual(events);
     // One wake: pages of 2, 2, 1.
     expect(read).toHaveBeenCalledTimes(3);
@@ -207,7 +202,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     await write(events[0]!);
     await write(events[1]!);
     // No wake(): only the poll reads.
-    await waitFor(() => r.events.length === 2, 'two polled events');
+    await eventually(() => r.events.length === 2, 'two polled events');
     expect(keys(r.events)).toEqual(events);
   });
 
@@ -223,7 +218,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     const e = flowEvent();
     await write(e);
     t.wake();
-    await waitFor(() => r.events.length === 1, 'the event');
+    await eventually(() => r.events.length === 1, 'the event');
     expect(failing).toHaveBeenCalledTimes(1);
     expect(log.error).toHaveBeenCalledWith(
       expect.objectContaining({ err: expect.any(Error) as unknown }),
@@ -240,7 +235,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     await write(e);
     const read = vi.spyOn(executor, 'readOutbox').mockRejectedValueOnce(new Error('connection reset'));
     t.wake();
-    await waitFor(() => log.error.mock.calls.length === 1, 'the logged read failure');
+    await eventually(() => log.error.mock.calls.length === 1, 'the logged read failure');
     expect(r.events).toEqual([]);
     const sentinel = await settle(t, r);
     expect(keys(r.events)).toEqual([e, sentinel]);
@@ -260,7 +255,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     const first = flowEvent();
     await write(first);
     vi.advanceTimersByTime(20); // the poll
-    await waitFor(() => a.events.length === 1 && b.events.length === 1, 'the polled event');
+    await eventually(() => a.events.length === 1 && b.events.length === 1, 'the polled event');
 
     removeA();
     expect(t.listenerCount).toBe(1);
@@ -282,7 +277,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     const later = flowEvent();
     await write(later);
     vi.advanceTimersByTime(20);
-    await waitFor(() => c.events.length >= 1, 'the event after the new head');
+    await eventually(() => c.events.length >= 1, 'the event after the new head');
     const sentinel = await settle(t, c);
     // Not replayed: what was committed while nobody listened.
     expect(keys(c.events)).toEqual([later, sentinel]);

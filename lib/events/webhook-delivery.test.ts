@@ -10,19 +10,9 @@ import {
 } from '../../subgraphs/media/test-support/operations.js';
 import { register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
 import { loadWebhookSchemas, schemaErrors } from './test-support/tams-webhook-schemas.js';
+import { ALL_TYPES } from './test-support/tams-event-types.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
-
-const ALL_TYPES = [
-  'flows/created',
-  'flows/updated',
-  'flows/deleted',
-  'flows/segments_added',
-  'flows/segments_deleted',
-  'sources/created',
-  'sources/updated',
-  'sources/deleted',
-];
 
 const schemas = loadWebhookSchemas();
 

@@ -5,20 +5,10 @@ import { openMediaHarness } from '../../subgraphs/media/test-support/media-harne
 import { addSeconds, createFlow, PUT_FLOW } from '../../subgraphs/media/test-support/operations.js';
 import type { RecordingLog } from './test-support/dispatcher-harness.js';
 import { recordingLog, register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
+import { ALL_TYPES } from './test-support/tams-event-types.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
 import type { WebhookEnvelope } from './webhook-envelope.js';
-
-const ALL_TYPES = [
-  'flows/created',
-  'flows/updated',
-  'flows/deleted',
-  'flows/segments_added',
-  'flows/segments_deleted',
-  'sources/created',
-  'sources/updated',
-  'sources/deleted',
-];
 
 let h: MediaHarness;
 let receiver: WebhookReceiver;

@@ -3,13 +3,8 @@ import type { MediaHarness } from '../../subgraphs/media/test-support/media-harn
 import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
 import { createFlow } from '../../subgraphs/media/test-support/operations.js';
 import { isNull, not } from '../executor/index.js';
-import {
-  eventually,
-  recordingLog,
-  register,
-  settled,
-  startDispatcher,
-} from './test-support/dispatcher-harness.js';
+import { recordingLog, register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
+import { eventually } from './test-support/eventually.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
 

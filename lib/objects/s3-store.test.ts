@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectStoreError } from './errors.js';
 import { objectIdProblem } from './object-id.js';
 import { createS3ObjectStore } from './s3-store.js';
-import type { S3ObjectStore } from './s3-store.js';
+import type { S3ObjectStore, S3ObjectStoreOptions } from './s3-store.js';
 import { S3RVER_CREDENTIALS, startS3rver } from './test-support/s3rver.js';
 import type { RunningS3rver } from './test-support/s3rver.js';
 
@@ -19,17 +19,19 @@ import type { RunningS3rver } from './test-support/s3rver.js';
 let s3: RunningS3rver;
 let store: S3ObjectStore;
 const BUCKET = 'tams-test';
+/** The options of `store`: the s3rver bucket, keys under `media/`. */
+const storeOptions = (): S3ObjectStoreOptions => ({
+  endpoint: s3.endpoint,
+  region: 'us-east-1',
+  bucket: BUCKET,
+  forcePathStyle: true,
+  prefix: 'media/',
+  credentials: S3RVER_CREDENTIALS,
+});
 
 beforeAll(async () => {
   s3 = await startS3rver();
-  store = await createS3ObjectStore({
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    bucket: BUCKET,
-    forcePathStyle: true,
-    prefix: 'media/',
-    credentials: S3RVER_CREDENTIALS,
-  });
+  store = await createS3ObjectStore(storeOptions());
   await store.ensureBucket();
   await store.ensureBucket(); // idempotent
 });
@@ -190,15 +192,7 @@ describe('expiry, with the SDK signer semantics', () => {
     await store.put('expiry', Buffer.from('x'));
     const realNow = Date.now();
     // Signed two hours ago for one hour: expired an hour ago.
-    const past = await createS3ObjectStore({
-      endpoint: s3.endpoint,
-      region: 'us-east-1',
-      bucket: BUCKET,
-      forcePathStyle: true,
-      prefix: 'media/',
-      credentials: S3RVER_CREDENTIALS,
-      clock: () => realNow - 2 * 3600_000,
-    });
+    const past = await createS3ObjectStore({ ...storeOptions(), clock: () => realNow - 2 * 3600_000 });
     try {
       const expired = past.presignGet('expiry', { expiresInSeconds: 3600 });
       const params = new URL(expired).searchParams;

@@ -19,6 +19,7 @@ import type { Config } from '../../lib/config/config.js';
 import { ConfigError, loadConfig } from '../../lib/config/config.js';
 import type { Executor } from '../../lib/executor/index.js';
 import { openExecutor } from '../../lib/executor/index.js';
+import { createScopeTokens } from '../support/admin-token.js';
 import { runCli } from '../support/cli.js';
 import { operationPerRootField } from './graphql-operations.js';
 
@@ -35,7 +36,7 @@ let config: Config;
 let service: RunningService;
 let executor: Executor;
 let rsa: Awaited<ReturnType<typeof generateKeyPair>>;
-const tokens: Record<Scope, string> = { read: '', write: '', delete: '', admin: '' };
+let tokens: Record<Scope, string>;
 const SCOPE_LIST: Scope[] = ['read', 'write', 'delete', 'admin'];
 
 beforeAll(async () => {
@@ -58,13 +59,8 @@ beforeAll(async () => {
     version: 'test',
   });
   executor = await openExecutor(config.database);
-  const principals = new Principals(executor);
-  const apiTokens = new ApiTokens(executor);
-  for (const scope of SCOPE_LIST) {
-    const { principal } = await principals.set(`only-${scope}`, [scope]);
-    tokens[scope] = (await apiTokens.create(principal, [scope])).token;
-  }
-  await principals.set('basic-ana', ['read'], { password: 'a long enough password' });
+  tokens = await createScopeTokens(executor);
+  await new Principals(executor).set('basic-ana', ['read'], { password: 'a long enough password' });
 });
 afterAll(async () => {
   await executor?.close();

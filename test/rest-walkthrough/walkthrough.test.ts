@@ -6,6 +6,7 @@ import { createLogger } from '../../gateway/logger.js';
 import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
+import { bearer } from '../support/admin-token.js';
 import { runCli } from '../support/cli.js';
 
 /** The README's REST walkthrough, step by step, as a new user runs it against `npm start`. */
@@ -31,7 +32,7 @@ const json = (method: string, path: string, body?: unknown) =>
   fetch(`${service.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${token}`,
+      ...bearer(token),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -10,6 +10,7 @@ import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { bearer, createToken } from '../support/admin-token.js';
 import { hostileString } from '../hostile-input/hostile-values.js';
+import { untilActiveSubscriptions } from '../support/metrics.js';
 
 /**
  * Hostile graphql-ws traffic from an authenticated client: broken frames, protocol messages of the
@@ -181,12 +182,7 @@ describe('hostile graphql-ws traffic', () => {
       expect(failures.slice(0, 20).join('\n'), `${failures.length} of ${sessions.length} sessions`).toBe('');
       expect(errorLogs.slice(0, 5)).toEqual([]);
       expect((await fetch(`${service.url}/health`)).status).toBe(200);
-      const metrics = await (await fetch(`${service.url}/metrics`)).text();
-      for (let i = 0; i < 100 && !/^tams_graphql_subscriptions_active\{[^}]*\} 0$/m.test(metrics); i++)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(await (await fetch(`${service.url}/metrics`)).text()).toMatch(
-        /^tams_graphql_subscriptions_active\{[^}]*\} 0$/m,
-      );
+      await untilActiveSubscriptions(service.url, 0);
     },
   );
 });

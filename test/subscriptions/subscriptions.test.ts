@@ -16,6 +16,8 @@ import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
 import type { Executor } from '../../lib/executor/index.js';
 import { openExecutor } from '../../lib/executor/index.js';
+import { bearer, createScopeTokens } from '../support/admin-token.js';
+import { gatewayQueries, untilActiveSubscriptions } from '../support/metrics.js';
 import { WsTestClient } from './ws-client.js';
 
 /**
@@ -30,7 +32,7 @@ const logs: string[] = [];
 let service: RunningService;
 let executor: Executor;
 let wsUrl: string;
-const tokens: Record<Scope, string> = { read: '', write: '', delete: '', admin: '' };
+let tokens: Record<Scope, string>;
 
 beforeAll(async () => {
   const config = loadConfig({ TAMS_DATA_DIR: dir, TAMS_PORT: '0', TAMS_JWT_SECRET: JWT_SECRET });
@@ -40,13 +42,8 @@ beforeAll(async () => {
   });
   wsUrl = service.graphqlUrl.replace(/^http/, 'ws');
   executor = await openExecutor(config.database);
-  const principals = new Principals(executor);
-  const apiTokens = new ApiTokens(executor);
-  for (const scope of ['read', 'write', 'delete', 'admin'] as const) {
-    const { principal } = await principals.set(`only-${scope}`, [scope]);
-    tokens[scope] = (await apiTokens.create(principal, [scope])).token;
-  }
-  await principals.set('basic-ana', ['read'], { password: 'a long enough password' });
+  tokens = await createScopeTokens(executor);
+  await new Principals(executor).set('basic-ana', ['read'], { password: 'a long enough password' });
 });
 /** Every test client, closed after each test so that one failure does not leave subscriptions open. */
 const clients: WsTestClient[] = [];
@@ -57,15 +54,13 @@ async function connect(...args: Parameters<typeof WsTestClient.connect>): Promis
 }
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
-  await untilActive(0);
+  await untilActiveSubscriptions(service.url, 0);
 });
 afterAll(async () => {
   await executor?.close();
   await service?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function rest(method: string, path: string, body?: unknown) {
   const response = await fetch(`${service.url}${path}`, {
@@ -101,28 +96,6 @@ async function addSegment(flow: string, second: number) {
     object_id: media_objects[0]!.object_id,
     timerange: `[${second}:0_${second + 1}:0)`,
   });
-}
-
-/** The store's own count of open subscriptions (/metrics): a subscription is live once it counts. */
-async function activeSubscriptions(): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  return Number(/^tams_graphql_subscriptions_active\{[^}]*\} (\d+)/m.exec(text)?.[1] ?? NaN);
-}
-
-/** Query operations the gateway has executed (/metrics): each subscription event resolution is one. */
-async function gatewayQueries(): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  return [
-    ...text.matchAll(/^tams_graphql_operation_duration_seconds_count\{[^}]*operation="query"[^}]*\} (\d+)/gm),
-  ]
-    .map((m) => Number(m[1]))
-    .reduce((a, b) => a + b, 0);
-}
-
-async function untilActive(count: number): Promise<void> {
-  for (let i = 0; i < 200 && (await activeSubscriptions()) !== count; i++)
-    await new Promise((r) => setTimeout(r, 25));
-  expect(await activeSubscriptions()).toBe(count);
 }
 
 const FLOW_UPDATED = `subscription($id: ID!) {
@@ -205,7 +178,7 @@ describe('graphql-ws connection_init', () => {
         const requirement = GRAPHQL_SCOPES.Subscription[field]!;
         client.subscribe(field, `subscription($id: ID!) { ${field}(id: $id) { id } }`, { id: keys[field] });
         if (allows({ principal: scope, scopes: new Set([scope]), scheme: 'api-token' }, requirement)) {
-          await untilActive(fields.indexOf(field) + 1);
+          await untilActiveSubscriptions(service.url, fields.indexOf(field) + 1);
           // Live (the mutation above may already have produced an event), never refused.
           expect(
             client.of(field).filter((m) => m.type !== 'next'),
@@ -223,7 +196,7 @@ describe('graphql-ws connection_init', () => {
           });
       }
       client.close();
-      await untilActive(0);
+      await untilActiveSubscriptions(service.url, 0);
     }
   });
 });
@@ -234,7 +207,7 @@ describe('subscriptions', () => {
     const client = await connect(wsUrl, bearer(tokens.read));
     expect(await client.initResult()).toBe('ack');
     client.subscribe('1', FLOW_UPDATED, { id: flow });
-    await untilActive(1);
+    await untilActiveSubscriptions(service.url, 1);
 
     await rest('PUT', `/flows/${flow}/label`, 'camera one');
     const [first] = await client.nextOf('1', 1);
@@ -259,7 +232,7 @@ describe('subscriptions', () => {
       { id: '1', type: 'next', payload: { data: { flowUpdated: null } } },
       { id: '1', type: 'complete' },
     ]);
-    await untilActive(0);
+    await untilActiveSubscriptions(service.url, 0);
     client.close();
   });
 
@@ -268,7 +241,7 @@ describe('subscriptions', () => {
     const client = await connect(wsUrl, bearer(tokens.read));
     expect(await client.initResult()).toBe('ack');
     client.subscribe('1', 'subscription($id: ID!) { f: flowUpdated(id: $id) { label } }', { id: flow });
-    await untilActive(1);
+    await untilActiveSubscriptions(service.url, 1);
     for (let i = 1; i <= 20; i++) await rest('PUT', `/flows/${flow}/label`, `take ${i}`);
     // Results come in order and end with the latest state; there may be fewer than 20 of them.
     for (let i = 0; i < 200; i++) {
@@ -284,7 +257,7 @@ describe('subscriptions', () => {
     const takes = labels.map((l) => Number(l.split(' ')[1]));
     expect(takes).toEqual([...takes].sort((a, b) => a - b));
     client.complete('1');
-    await untilActive(0);
+    await untilActiveSubscriptions(service.url, 0);
     client.close();
   });
 
@@ -298,8 +271,8 @@ describe('subscriptions', () => {
       expect(await client.initResult()).toBe('ack');
       client.subscribe('1', FLOW_UPDATED, { id: flow });
     }
-    await untilActive(SUBSCRIBERS);
-    const queriesBefore = await gatewayQueries();
+    await untilActiveSubscriptions(service.url, SUBSCRIBERS);
+    const queriesBefore = await gatewayQueries(service.url);
     await rest('PUT', `/flows/${flow}/label`, 'on every screen');
     for (const client of subscribers)
       expect((await client.nextOf('1', 1))[0]).toEqual({
@@ -310,7 +283,7 @@ describe('subscriptions', () => {
         },
       });
     // Joining a run is a race with its end, so not always exactly 1; never one per subscriber.
-    expect(await gatewayQueries()).toBeLessThan(queriesBefore + SUBSCRIBERS / 2);
+    expect(await gatewayQueries(service.url)).toBeLessThan(queriesBefore + SUBSCRIBERS / 2);
   });
 
   it('close the socket with 4401 at the next event once the token is revoked', async () => {
@@ -321,14 +294,14 @@ describe('subscriptions', () => {
     const client = await connect(wsUrl, bearer(token));
     expect(await client.initResult()).toBe('ack');
     client.subscribe('1', FLOW_UPDATED, { id: flow });
-    await untilActive(1);
+    await untilActiveSubscriptions(service.url, 1);
     await rest('PUT', `/flows/${flow}/label`, 'before');
     await client.nextOf('1', 1);
     expect(await executorTokens.revoke(info.id)).toBe(true);
     await rest('PUT', `/flows/${flow}/label`, 'after');
     expect(await client.waitClosed()).toMatchObject({ code: 4401 });
     expect(client.of('1')).toHaveLength(1);
-    await untilActive(0);
+    await untilActiveSubscriptions(service.url, 0);
   });
 
   it('refuse a query or mutation on an open connection once its token is revoked', async () => {
@@ -406,15 +379,16 @@ describe('subscriptions', () => {
         query: 'subscription($id: ID!) { sourceUpdated(id: $id) { id flows { nodes { id label } } } }',
         variables: { id: source },
       });
-      await untilActive(0); // not counted until the socket is open and the subscription registered
+      // Not counted until the socket is open and the subscription registered.
+      await untilActiveSubscriptions(service.url, 0);
       const next = subscription.next();
-      await untilActive(1);
+      await untilActiveSubscriptions(service.url, 1);
       await rest('PUT', `/flows/${flow}/label`, 'renamed');
       expect((await next).value).toEqual({
         data: { sourceUpdated: { id: source, flows: { nodes: [{ id: flow, label: 'renamed' }] } } },
       });
       await subscription.return?.();
-      await untilActive(0);
+      await untilActiveSubscriptions(service.url, 0);
     } finally {
       await client.dispose();
     }

@@ -3,6 +3,7 @@ import { Principals } from '../../gateway/auth/principals.js';
 import type { Scope } from '../../gateway/auth/scopes.js';
 import { SCOPES } from '../../gateway/auth/scopes.js';
 import type { DatabaseConfig } from '../../lib/config/config.js';
+import type { Executor } from '../../lib/executor/index.js';
 import { openExecutor } from '../../lib/executor/index.js';
 
 /**
@@ -22,6 +23,18 @@ export async function createToken(
   } finally {
     await executor.close();
   }
+}
+
+/** One principal per scope, `only-SCOPE`, each given an API token of that scope alone: the tokens. */
+export async function createScopeTokens(executor: Executor): Promise<Record<Scope, string>> {
+  const principals = new Principals(executor);
+  const apiTokens = new ApiTokens(executor);
+  const tokens: Record<Scope, string> = { read: '', write: '', delete: '', admin: '' };
+  for (const scope of SCOPES) {
+    const { principal } = await principals.set(`only-${scope}`, [scope]);
+    tokens[scope] = (await apiTokens.create(principal, [scope])).token;
+  }
+  return tokens;
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
