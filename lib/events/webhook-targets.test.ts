@@ -51,6 +51,11 @@ describe('which addresses webhooks may reach', () => {
     expect(refused('https://user:pw@receiver.example/x')).toMatch(/credentials/);
     expect(refused('https://receiver.example/hook')).toBeUndefined();
     expect(refused('http://8.8.8.8/hook')).toBeUndefined();
+    // Allowing private targets lifts the address rules only.
+    const allowing = (u: string) => refusedWebhookTarget(new URL(u), { allowPrivate: true });
+    expect(allowing('http://127.0.0.1:8080/hook')).toBeUndefined();
+    expect(allowing('https://user:pw@10.0.0.1/x')).toMatch(/credentials/);
+    expect(allowing('ftp://10.0.0.1/x')).toMatch(/http or https/);
   });
 
   it('drops non-public addresses a name resolves to, at connection time', async () => {

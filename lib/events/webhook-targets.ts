@@ -61,14 +61,16 @@ export function ipLiteralOf(url: URL): string | undefined {
 
 /**
  * Why a webhook URL is refused before any name is resolved, or undefined when it may be registered.
- * Names are resolved, and their addresses checked, at every delivery (see guarded-fetch.ts): what a
- * name resolves to can change after registration.
+ * The scheme and the absence of credentials always apply; the address rules only unless the operator
+ * allows private targets. Names are resolved, and their addresses checked, at every delivery (see
+ * guarded-fetch.ts): what a name resolves to can change after registration.
  */
-export function refusedWebhookTarget(url: URL): string | undefined {
+export function refusedWebhookTarget(url: URL, options: { allowPrivate?: boolean } = {}): string | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return 'webhooks are delivered over http or https only';
   if (url.username || url.password)
     return 'the URL must not carry credentials; use api_key_name and api_key_value';
+  if (options.allowPrivate) return undefined;
   const ip = ipLiteralOf(url);
   if (ip !== undefined && !isPublicAddress(ip))
     return `${ip} is not a public address; the operator can allow private targets (TAMS_WEBHOOK_ALLOW_PRIVATE)`;

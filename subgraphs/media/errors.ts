@@ -47,7 +47,6 @@ export class DomainError extends GraphQLError {
 }
 
 export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} does not exist`);
-export const badRequest = (message: string) => new DomainError('BAD_REQUEST', message);
 
 /**
  * Executor errors reaching a resolver: input the domain layer should have caught is still the caller's

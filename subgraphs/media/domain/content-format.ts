@@ -16,7 +16,3 @@ export function formatFromUrn(urn: string): ContentFormat {
   if (!format) throw new Error(`unknown format URN in the store: ${urn}`);
   return format;
 }
-
-export function isFormatUrn(value: string): boolean {
-  return BY_URN.has(value);
-}

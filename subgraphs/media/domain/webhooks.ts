@@ -60,9 +60,9 @@ export async function registerWebhook(
       `url: ${JSON.stringify(input.url.slice(0, 80))} is not an absolute URL`,
     );
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || input.url.length > MAX_URL_LENGTH)
-    throw new DomainError('BAD_REQUEST', 'url: webhooks are delivered over http or https only');
-  const refused = store.allowPrivateWebhookTargets ? undefined : refusedWebhookTarget(url);
+  if (input.url.length > MAX_URL_LENGTH)
+    throw new DomainError('BAD_REQUEST', `url: at most ${MAX_URL_LENGTH} characters`);
+  const refused = refusedWebhookTarget(url, { allowPrivate: store.allowPrivateWebhookTargets });
   if (refused) throw new DomainError('BAD_REQUEST', `url: ${refused}`);
   const unknown = input.events.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e));
   if (unknown.length)
