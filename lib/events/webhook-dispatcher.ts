@@ -42,6 +42,8 @@ export const WEBHOOK_CONSUMER = 'webhooks';
 
 interface Lane {
   running: boolean;
+  /** The dispatcher's count of ended turns when this lane's last turn ended (see `round`). */
+  endedAt: number;
   /** An unexpected error (database) pauses the registration until then, so a fault cannot spin. */
   pausedUntil: number;
 }
@@ -55,6 +57,8 @@ interface Lane {
  */
 export class WebhookDispatcher {
   private running = false;
+  /** Turns ended so far: a lane whose turn ended after a round read the states has a stale state there. */
+  private turnsEnded = 0;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
@@ -169,16 +173,25 @@ export class WebhookDispatcher {
       if (!(await this.lease.acquire())) return Math.min(renewMs, this.settings.pollMs);
     }
     const executor = this.store.executor;
-    // One probe per round instead of one read per idle registration: which positions exist at all.
-    if ((await executor.readOutbox(this.frontier, 1)).length) this.frontier = await executor.outboxHead();
+    const epoch = this.turnsEnded;
     const registrations = await loadRegistrations(executor, this.store.now());
     this.forgetRemoved(registrations);
     let next = Math.min(this.settings.pollMs, renewMs - (now - this.leaseCheckedAt));
+    // Nobody to deliver to: the outbox need not be read (most rounds of a store without webhooks).
+    if (!registrations.length) return Math.max(next, 1);
+    // One probe per round instead of one read per idle registration: which positions exist at all.
+    if ((await executor.readOutbox(this.frontier, 1)).length) this.frontier = await executor.outboxHead();
     const offset = this.rotation;
     for (let k = 0; k < registrations.length; k++) {
       const entry = registrations[(offset + k) % registrations.length]!;
       const lane = this.laneOf(entry.registration.id);
       if (lane.running || entry.state.lastPosition >= this.frontier) continue;
+      // Its turn ended while the states were being read: this state may predate that turn's progress,
+      // and a turn from it would deliver those events again. The next round reads it afresh.
+      if (lane.endedAt > epoch) {
+        next = 1;
+        continue;
+      }
       const due = Math.max(entry.state.nextAttempt?.getTime() ?? 0, lane.pausedUntil);
       if (due > now) {
         next = Math.min(next, due - now);
@@ -214,6 +227,7 @@ export class WebhookDispatcher {
       })
       .finally(() => {
         lane.running = false;
+        lane.endedAt = ++this.turnsEnded;
         this.turns.delete(turn);
       });
     this.turns.add(turn);
@@ -222,7 +236,7 @@ export class WebhookDispatcher {
   private laneOf(id: string): Lane {
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { running: false, pausedUntil: 0 };
+      lane = { running: false, endedAt: 0, pausedUntil: 0 };
       this.lanes.set(id, lane);
     }
     return lane;
