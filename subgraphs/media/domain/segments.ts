@@ -1,5 +1,5 @@
 import type { InsertRow, Row, Transaction } from '../../../lib/executor/index.js';
-import { and, eq, isIn, isNull, not } from '../../../lib/executor/index.js';
+import { and, eq, isIn, isNull } from '../../../lib/executor/index.js';
 import { formatTimeRange, isNonEmpty, spanOf } from '../../../lib/tams/index.js';
 import type { TimeRange } from '../../../lib/tams/index.js';
 import type { SegmentInput } from '../__generated__/resolvers-types.js';
@@ -97,14 +97,17 @@ function failure(index: number, input: SegmentInput, code: ErrorCode, message: s
   return { index, objectId: input.objectId, timerange: input.timerange ?? null, code, message };
 }
 
-/** Checks each candidate against the 7.0 object rules; returns the external objects to create. */
+/**
+ * Checks each candidate against the 7.0 object rules. Returns the external objects to create and the
+ * stored objects as read (locked), which decide the object updates after the insert.
+ */
 async function applyObjectRules(
   tx: Transaction,
   flowId: string,
   now: Date,
   candidates: { index: number; row: InsertRow<'segments'> }[],
   fail: (index: number, code: ErrorCode, message: string) => void,
-): Promise<Map<string, InsertRow<'objects'>>> {
+): Promise<ObjectsOfRequest> {
   const ids = [...new Set(candidates.map((c) => c.row.object_id))];
   // Locked, so garbage collection cannot remove an object this registration is about to reference.
   const found = ids.length
@@ -135,7 +138,14 @@ async function applyObjectRules(
       external.set(c.row.object_id, { id: c.row.object_id, created: now });
     }
   }
-  return external;
+  return { external, stored: objects };
+}
+
+interface ObjectsOfRequest {
+  /** Objects held elsewhere (get URLs given), created with the first segment that uses them. */
+  readonly external: Map<string, InsertRow<'objects'>>;
+  /** The request's objects already in the store, locked for the transaction. */
+  readonly stored: Map<string, Row<'objects'>>;
 }
 
 /** Segments one request may register (bounds the transaction and the IN lists it builds). */
@@ -175,7 +185,7 @@ export async function addSegments(
         else throw e;
       }
     });
-    const external = await applyObjectRules(tx, flowId, now, candidates, fail);
+    const objects = await applyObjectRules(tx, flowId, now, candidates, fail);
     const ready = candidates.filter((c) => !failed.has(c.index));
     const outcomes = await tx.insertEach(
       'segments',
@@ -190,7 +200,7 @@ export async function addSegments(
         fail(c.index, (error.extensions.code as ErrorCode | undefined) ?? 'BAD_REQUEST', error.message);
       }
     });
-    if (added.length) await recordAdded(tx, now, flow, added, external);
+    if (added.length) await recordAdded(tx, now, flow, added, objects);
     return { failed: [...failed.values()].sort((a, b) => a.index - b.index) };
   });
 }
@@ -200,7 +210,7 @@ async function recordAdded(
   now: Date,
   flow: Row<'flows'>,
   added: Row<'segments'>[],
-  external: Map<string, InsertRow<'objects'>>,
+  { external, stored }: ObjectsOfRequest,
 ): Promise<void> {
   const perObject = new Map<string, bigint>();
   for (const s of added) perObject.set(s.object_id, (perObject.get(s.object_id) ?? 0n) + 1n);
@@ -212,14 +222,18 @@ async function recordAdded(
     objectIds.map((object_id) => ({ flow_id: flow.id, object_id, segment_count: perObject.get(object_id)! })),
     { conflict: ['flow_id', 'object_id'], increment: ['segment_count'] },
   );
-  // 7.0: the first flow to register a segment using an object.
-  await tx.update('objects', and(isIn('id', objectIds), isNull('first_referenced_by_flow_id')), {
-    first_referenced_by_flow_id: flow.id,
-  });
+  // Only the objects that need it (known from the locked rows), so the common case sends no UPDATE.
+  // 7.0: the first flow to register a segment using an object (new external objects have none yet).
+  const unreferenced = objectIds.filter(
+    (id) => (stored.get(id)?.first_referenced_by_flow_id ?? null) === null,
+  );
+  if (unreferenced.length)
+    await tx.update('objects', and(isIn('id', unreferenced), isNull('first_referenced_by_flow_id')), {
+      first_referenced_by_flow_id: flow.id,
+    });
   // Referenced again: no longer a garbage-collection candidate.
-  await tx.update('objects', and(isIn('id', objectIds), not(isNull('gc_candidate_since'))), {
-    gc_candidate_since: null,
-  });
+  const collectable = objectIds.filter((id) => (stored.get(id)?.gc_candidate_since ?? null) !== null);
+  if (collectable.length) await tx.update('objects', isIn('id', collectable), { gc_candidate_since: null });
   await tx.update('flows', eq('id', flow.id), {
     segment_count: flow.segment_count + BigInt(added.length),
     segments_updated: now,
