@@ -1,4 +1,7 @@
+import { getUrlJson } from '../../lib/events/get-url-json.js';
+import type { GetUrlView } from '../../subgraphs/media/domain/get-urls.js';
 import { FORMAT_URN } from '../../subgraphs/media/domain/content-format.js';
+import { defined } from '../../subgraphs/media/domain/tams-json.js';
 
 /**
  * GraphQL results as TAMS 7.0 JSON: snake_case, exact property names, unset properties omitted (the
@@ -8,10 +11,7 @@ import { FORMAT_URN } from '../../subgraphs/media/domain/content-format.js';
 type Json = Record<string, unknown>;
 type Gql = Record<string, unknown>;
 
-/** Drops null and undefined members (7.0 omits unset properties). */
-export function defined(o: Json): Json {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
-}
+export { defined };
 
 const FORMATS = FORMAT_URN as Record<string, string>;
 
@@ -147,22 +147,8 @@ export function sourceJson(s: Gql): Json {
 
 /** A segment; without `verbose` its get_urls carry only url, presigned and label (7.0 §6.2). */
 export function segmentJson(s: Gql, verbose: boolean): Json {
-  const urls = (s.getUrls as Gql[]).map((u) =>
-    verbose
-      ? defined({
-          url: u.url,
-          presigned: u.presigned,
-          label: u.label,
-          controlled: u.controlled,
-          storage_id: u.storageId,
-          store_type: u.storeType,
-          provider: u.provider,
-          region: u.region,
-          availability_zone: u.availabilityZone,
-          store_product: u.storeProduct,
-        })
-      : defined({ url: u.url, presigned: u.presigned, label: u.label }),
-  );
+  // The same JSON as webhook payloads carry (the REST document selects every GetUrl field).
+  const urls = (s.getUrls as GetUrlView[]).map((u) => getUrlJson(u, verbose));
   return defined({
     object_id: s.objectId,
     timerange: s.timerange,

@@ -8,7 +8,8 @@ import { formatTimeRange, formatTimestamp } from '../../../lib/tams/index.js';
 
 type Json = Record<string, unknown>;
 
-function defined(o: Json): Json {
+/** Drops null and undefined members (7.0 omits unset properties). */
+export function defined(o: Json): Json {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }
 
