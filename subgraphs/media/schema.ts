@@ -19,9 +19,16 @@ function withDomainErrors(map: Record<string, unknown>): Record<string, unknown>
           const fn = resolver as AnyResolver;
           return [
             field,
-            async (...args: unknown[]) => {
+            (...args: unknown[]) => {
+              // Synchronous results stay synchronous: a 1,000-segment listing has ~10,000 trivial field
+              // resolutions, and wrapping each in a promise would make graphql-js await every one.
               try {
-                return await fn(...args);
+                const result = fn(...args);
+                return result instanceof Promise
+                  ? result.catch((error: unknown) => {
+                      throw toDomainError(error);
+                    })
+                  : result;
               } catch (error) {
                 throw toDomainError(error);
               }
