@@ -23,11 +23,10 @@ import type { GatewayContext } from './graphql-servers.js';
 import { createGatewayServer, createSubgraphServer, remoteDataSource } from './graphql-servers.js';
 import type { ReadinessCheck } from './health.js';
 import { health, ready } from './health.js';
-import { apolloHandler } from './http/apollo-handler.js';
+import { serveGraphQL } from './http/apollo-handler.js';
 import { HttpError } from './http/errors.js';
 import type { Route } from './http/server.js';
 import { exact, HttpServer, under } from './http/server.js';
-import { MAX_GRAPHQL_BODY_BYTES } from './limits/index.js';
 import { CachingLocalDataSource } from './local-data-source.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -177,11 +176,7 @@ export async function startService(
       const server = gatewayServer.server;
       closers.push(() => server.stop());
       graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
-        apolloHandler(server, () => () => Promise.resolve({ requestId, caller }), MAX_GRAPHQL_BODY_BYTES)(
-          req,
-          res,
-          requestId,
-        ),
+        serveGraphQL(server, req, res, { requestId, caller }),
       );
       rest = restApi(server, publicUrl, authenticator);
       if (tail) {
@@ -223,15 +218,10 @@ export async function startService(
       );
       closers.push(() => server.stop());
       graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
-        apolloHandler(
-          server,
-          () => () =>
-            Promise.resolve({
-              ...(role === 'media' ? media!.createContext(caller.principal) : analytics!.createContext()),
-              caller,
-            }),
-          MAX_GRAPHQL_BODY_BYTES,
-        )(req, res, requestId),
+        serveGraphQL(server, req, res, {
+          ...(role === 'media' ? media!.createContext(caller.principal) : analytics!.createContext()),
+          caller,
+        }),
       );
     }
     routes.push(
