@@ -54,5 +54,6 @@ export {
   validateTagName,
   validateTags,
   validateTagValue,
+  validateText,
   validateUuid,
 } from './validate.js';

@@ -90,6 +90,11 @@ export function validateDescription(value: unknown): Result<string> {
   return checkString(value, MAX_DESCRIPTION_LENGTH, 'INVALID_DESCRIPTION', 'description');
 }
 
+/** Free-form text of at most `maxLength` (an api key, an object id, a get URL label): the shared rules. */
+export function validateText(value: unknown, maxLength: number, what = 'text'): Result<string> {
+  return checkString(value, maxLength, 'INVALID_TEXT', what);
+}
+
 /** The rules shared by every free-form string: a string, within its length limit, encodable as UTF-8. */
 function checkString(value: unknown, maxLength: number, code: string, what: string): Result<string> {
   const broken = (rule: string): Result<never> =>

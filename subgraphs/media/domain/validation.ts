@@ -4,6 +4,7 @@ import {
   validateTagName,
   validateTags,
   validateTagValue,
+  validateText,
   validateUuid,
 } from '../../../lib/tams/index.js';
 import type { Result } from '../../../lib/tams/index.js';
@@ -59,9 +60,7 @@ export function checkMime(value: string | null | undefined, field: string): stri
 
 export function checkText(value: string | null | undefined, field: string, max = 4096): string | null {
   if (value === null || value === undefined) return null;
-  if (value.length > max || value.includes('\u0000') || /\p{Cs}/u.test(value))
-    throw new DomainError('BAD_REQUEST', `${field}: expected text of at most ${max} characters without NUL`);
-  return value;
+  return check(validateText(value, max), field);
 }
 
 /** `{numerator, denominator}` with both > 0; the denominator defaults to 1 (7.0 schema default). */
