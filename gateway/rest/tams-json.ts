@@ -5,7 +5,8 @@ import { defined } from '../../subgraphs/media/domain/tams-json.js';
 
 /**
  * GraphQL results as TAMS 7.0 JSON: snake_case, exact property names, unset properties omitted (the
- * 7.0 schemas mostly do not allow null), URNs for formats. The reverse of rest/bodies.ts.
+ * 7.0 schemas mostly do not allow null), URNs for formats. The reverse of rest/bodies.ts. GraphQL null
+ * is "unset", so a property comes back exactly when the client set it, even to `{}`, `[]` or false.
  */
 
 type Json = Record<string, unknown>;
@@ -20,17 +21,25 @@ function rational(r: unknown): Json | null {
   return v ? { numerator: v.numerator, denominator: v.denominator } : null;
 }
 
-function tags(list: unknown): Record<string, string> {
-  return Object.fromEntries(
-    ((list as { name: string; value: string }[] | null) ?? []).map((t) => [t.name, t.value]),
-  );
+type TagList = { name: string; value: string }[] | null | undefined;
+
+/** The tag map; null (unset) when GraphQL says the tags were never set. */
+export function tagMap(list: unknown): Record<string, string> | null {
+  const tags = list as TagList;
+  return tags ? Object.fromEntries(tags.map((t) => [t.name, t.value])) : null;
+}
+
+/** One tag's value, undefined when absent (looked up in the list: names such as `constructor` are tags too). */
+export function tagValue(list: unknown, name: string): string | undefined {
+  return (list as TagList)?.find((t) => t.name === name)?.value;
 }
 
 export function containerMappingJson(m: unknown): Json | null {
   const c = m as Gql | null;
   if (!c) return null;
   const audio = c.audioTrack as Gql | null;
-  const mapping = defined({
+  // A mapping that was set comes back even when empty (`{}`), as the client gave it.
+  return defined({
     track_index: c.trackIndex,
     format_track_index: c.formatTrackIndex,
     audio_track: audio
@@ -43,7 +52,6 @@ export function containerMappingJson(m: unknown): Json | null {
         : defined({ package_uid: c.mxfPackageUid, track_id: c.mxfTrackId }),
     isobmff_container: c.isobmffTrackId == null ? null : { track_id: c.isobmffTrackId },
   });
-  return Object.keys(mapping).length ? mapping : null;
 }
 
 function essenceJson(e: Gql | null): Json | null {
@@ -92,7 +100,7 @@ function essenceJson(e: Gql | null): Json | null {
 }
 
 export function flowJson(f: Gql): Json {
-  const collection = (f.flowCollection as Gql[] | null) ?? [];
+  const collection = f.flowCollection as Gql[] | null;
   const collectedBy = (f.collectedBy as string[] | null) ?? [];
   return defined({
     ...((f.additionalProperties as Json | null) ?? {}),
@@ -103,7 +111,7 @@ export function flowJson(f: Gql): Json {
     container: f.container,
     label: f.label,
     description: f.description,
-    tags: tags(f.tags),
+    tags: tagMap(f.tags),
     read_only: f.readOnly,
     generation: f.generation,
     created: f.created,
@@ -118,11 +126,9 @@ export function flowJson(f: Gql): Json {
     container_mapping: containerMappingJson(f.containerMapping),
     essence_parameters: essenceJson(f.essenceParameters as Gql | null),
     timerange: f.timerange,
-    flow_collection: collection.length
-      ? collection.map((i) =>
-          defined({ id: i.id, role: i.role, container_mapping: containerMappingJson(i.containerMapping) }),
-        )
-      : null,
+    flow_collection: collection?.map((i) =>
+      defined({ id: i.id, role: i.role, container_mapping: containerMappingJson(i.containerMapping) }),
+    ),
     collected_by: collectedBy.length ? collectedBy : null,
   });
 }
@@ -139,7 +145,7 @@ export function sourceJson(s: Gql): Json {
     updated_by: s.updatedBy,
     created: s.created,
     updated: s.updated,
-    tags: tags(s.tags),
+    tags: tagMap(s.tags),
     source_collection: collection.length ? collection.map((i) => ({ id: i.id, role: i.role })) : null,
     collected_by: collectedBy.length ? collectedBy : null,
   });

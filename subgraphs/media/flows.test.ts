@@ -64,7 +64,8 @@ describe('creating and replacing flows', () => {
       codec: 'video/h264',
       container: 'video/mp2t',
       label: 'Camera 1',
-      readOnly: false,
+      // Never set: null (writable), not a default false.
+      readOnly: null,
       generation: 0,
       createdBy: 'tester',
       updatedBy: 'tester',
@@ -125,7 +126,7 @@ describe('creating and replacing flows', () => {
     });
     expect(put.data!.putFlow.created).toBe(false);
     const after = (await h.run<{ flow: Record<string, unknown> }>(FLOW, { id })).data!.flow;
-    expect(after).toMatchObject({ label: 'second', tags: [], avgBitRate: null, created: before.created });
+    expect(after).toMatchObject({ label: 'second', tags: null, avgBitRate: null, created: before.created });
     expect(after.metadataVersion).not.toBe(before.metadataVersion);
     expect((await eventsSince(h, before2)).map((e) => e.type)).toEqual(['flows/updated']);
   });

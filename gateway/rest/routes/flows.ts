@@ -3,7 +3,7 @@ import { bitRateBody, booleanBody, flowCollectionInput, flowInput, parse, string
 import { DELETE_FLOW, FLOW, FLOWS, PUT_FLOW } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
 import type { RestResponse, RouteDefinition } from '../router.js';
-import { deleteRequestJson, flowJson } from '../tams-json.js';
+import { deleteRequestJson, flowJson, tagMap, tagValue } from '../tams-json.js';
 import { noContent, notFound, ok, pathId, pathTagName } from './common.js';
 import { formatFilter } from './filters.js';
 
@@ -159,19 +159,14 @@ export const flowRoutes: RouteDefinition[] = [
   {
     path: '/flows/{flowId}/tags',
     methods: {
-      GET: async (ctx) =>
-        ok(
-          Object.fromEntries(
-            ((await loadFlow(ctx)).tags as { name: string; value: string }[]).map((t) => [t.name, t.value]),
-          ),
-        ),
+      // A flow whose tags were never set has none: {} (7.0 declares 404 only for a missing flow).
+      GET: async (ctx) => ok(tagMap((await loadFlow(ctx)).tags) ?? {}),
     },
   },
   {
     path: '/flows/{flowId}/tags/{name}',
     methods: property({
-      read: (flow, ctx) =>
-        (flow.tags as { name: string; value: string }[]).find((t) => t.name === ctx.param('name'))?.value,
+      read: (flow, ctx) => tagValue(flow.tags, ctx.param('name')),
       notFoundWhenUnset: 'the tag',
       put: async (ctx, body) =>
         void (await ctx.graphql.run(SET_TAG, {
@@ -192,7 +187,8 @@ export const flowRoutes: RouteDefinition[] = [
   {
     path: '/flows/{flowId}/read_only',
     methods: property({
-      read: (flow) => flow.readOnly,
+      // Unset means writable: the property endpoint answers false (its 404 is for a missing flow only).
+      read: (flow) => flow.readOnly ?? false,
       put: async (ctx, body) =>
         void (await ctx.graphql.run(
           'mutation($id: ID!, $v: Boolean!) { setFlowReadOnly(id: $id, readOnly: $v) { id } }',

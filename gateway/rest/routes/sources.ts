@@ -3,12 +3,13 @@ import { parse, stringBody } from '../bodies.js';
 import { SOURCE, SOURCES } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
 import type { RouteDefinition } from '../router.js';
-import { sourceJson } from '../tams-json.js';
+import { sourceJson, tagMap, tagValue } from '../tams-json.js';
 import { formatFilter } from './filters.js';
 import { noContent, notFound, ok, pathId, pathTagName } from './common.js';
 
 type Source = Record<string, unknown> & {
-  tags: { name: string; value: string }[];
+  /** Null while no tag was ever set. */
+  tags: { name: string; value: string }[] | null;
   label: string | null;
   description: string | null;
 };
@@ -71,16 +72,17 @@ export const sourceRoutes: RouteDefinition[] = [
   {
     path: '/sources/{sourceId}/tags',
     methods: {
-      GET: async (ctx) => ok(Object.fromEntries((await loadSource(ctx)).tags.map((t) => [t.name, t.value]))),
+      // A source whose tags were never set has none: {} (7.0 declares 404 only for a missing source).
+      GET: async (ctx) => ok(tagMap((await loadSource(ctx)).tags) ?? {}),
     },
   },
   {
     path: '/sources/{sourceId}/tags/{name}',
     methods: {
       GET: async (ctx) => {
-        const tag = (await loadSource(ctx)).tags.find((t) => t.name === ctx.param('name'));
-        if (!tag) throw notFound(`tag ${JSON.stringify(ctx.param('name'))}`);
-        return ok(tag.value);
+        const value = tagValue((await loadSource(ctx)).tags, ctx.param('name'));
+        if (value === undefined) throw notFound(`tag ${JSON.stringify(ctx.param('name'))}`);
+        return ok(value);
       },
       PUT: async (ctx) => {
         const id = pathId(ctx.param('sourceId'), 'source');

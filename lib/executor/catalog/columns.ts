@@ -28,7 +28,6 @@ export interface ColumnSpec {
 
 export type DefaultValue =
   | { readonly kind: 'literal'; readonly value: string | number | bigint | boolean | null }
-  | { readonly kind: 'emptyTags' }
   | { readonly kind: 'emptyTimeRange' };
 
 /** The JS type a column's values have when read. */

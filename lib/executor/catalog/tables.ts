@@ -32,7 +32,8 @@ const optJson = { type: 'json', nullable: true } as const;
 const optBool = { type: 'bool', nullable: true } as const;
 const datetime = { type: 'datetime' } as const;
 const optDatetime = { type: 'datetime', nullable: true } as const;
-const tags = { type: 'tags', default: { kind: 'emptyTags' } } as const;
+/** A tag map; NULL while the client never set one (7.0 gives `tags` no default), `{}` when set empty. */
+const optTags = { type: 'tags', nullable: true } as const;
 const falseBool = { type: 'bool', default: { kind: 'literal', value: false } } as const;
 
 export const catalog = {
@@ -66,7 +67,7 @@ export const catalog = {
       format: text,
       label: optText,
       description: optText,
-      tags,
+      tags: optTags,
       created: datetime,
       created_by: optText,
       updated: datetime,
@@ -84,8 +85,9 @@ export const catalog = {
       container: optText,
       label: optText,
       description: optText,
-      tags,
-      read_only: falseBool,
+      tags: optTags,
+      /** NULL while the client never set it, which means writable (7.0 gives `read_only` no default). */
+      read_only: optBool,
       generation: optInt,
       /** Copied out of essence_parameters so the /flows filters can use an index. */
       frame_width: optInt,
@@ -107,6 +109,11 @@ export const catalog = {
       segment_count: { type: 'bigint', default: { kind: 'literal', value: 0n } },
       /** Maintained from the flow's segments; EMPTY when it has none. */
       timerange: { type: 'timerange', nullable: true, bounded: true, default: { kind: 'emptyTimeRange' } },
+      /**
+       * The `flow_collection` property is set, possibly to `[]` (its items are flow_collection_items
+       * rows, so an empty collection has none to show it was set).
+       */
+      flow_collection_set: falseBool,
     },
     primaryKey: ['id'],
   },

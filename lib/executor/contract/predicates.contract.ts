@@ -135,6 +135,21 @@ export function predicatesContract(_h: ContractHarness, ex: () => Executor): voi
         names.length,
       );
     });
+
+    it('tag filters are two-valued on a tag map that was never set (NULL) and on an empty one', async () => {
+      const source = uuid();
+      const unset = flow({ source_id: source });
+      const empty = flow({ source_id: source, tags: {} });
+      const tagged = flow({ source_id: source, tags: { genre: 'news' } });
+      await ex().insert('flows', [unset, empty, tagged]);
+      const q = (p: Predicate) => idsMatching(ex(), 'flows', and(eq('source_id', source), p));
+      expect(await q(tagExists('tags', 'genre'))).toEqual([tagged.id]);
+      expect(await q(tagEquals('tags', 'genre', 'news'))).toEqual([tagged.id]);
+      // NOT keeps the rows without the tag, the never-set ones included.
+      expect(await q(not(tagExists('tags', 'genre')))).toEqual([unset.id, empty.id].sort());
+      expect(await q(not(tagEquals('tags', 'genre', 'news')))).toEqual([unset.id, empty.id].sort());
+      expect(await q(isNull('tags'))).toEqual([unset.id]);
+    });
   });
 
   describe('timerange predicates agree with the TAMS time algebra', () => {

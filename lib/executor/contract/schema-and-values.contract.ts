@@ -84,12 +84,26 @@ export function schemaAndValuesContract(h: ContractHarness, ex: () => Executor):
       await ex().insert('flows', [f]);
       const [row] = await ex().lookup('flows', 'id', [f.id]);
       expect(row).toMatchObject({
-        tags: {},
-        read_only: false,
+        // 7.0 gives tags and read_only no default: absent stays NULL ("never set").
+        tags: null,
+        read_only: null,
+        flow_collection_set: false,
+        segment_count: 0n,
         timerange: EMPTY,
         label: null,
         essence_parameters: null,
       });
+    });
+
+    it('keeps an empty tag map and a false flag apart from NULL', async () => {
+      const f = flow({ tags: {}, read_only: false });
+      const s = { id: uuid(), format: f.format, tags: {}, created: NOW, updated: NOW };
+      await ex().insert('flows', [f]);
+      await ex().insert('sources', [s]);
+      expect((await ex().lookup('flows', 'id', [f.id]))[0]).toMatchObject({ tags: {}, read_only: false });
+      expect((await ex().lookup('sources', 'id', [s.id]))[0]).toMatchObject({ tags: {} });
+      await ex().update('flows', eq('id', f.id), { tags: null, read_only: null });
+      expect((await ex().lookup('flows', 'id', [f.id]))[0]).toMatchObject({ tags: null, read_only: null });
     });
   });
 

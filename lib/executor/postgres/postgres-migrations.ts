@@ -320,6 +320,24 @@ SELECT id, (SELECT coalesce(max(release_seq), 0) FROM event_outbox), 0, updated 
     // A self-describing scrypt hash (scrypt$N$r$p$salt$key); null for principals that use tokens only.
     sql: `ALTER TABLE principals ADD COLUMN password_hash text;`,
   },
+  {
+    version: 6,
+    name: 'unset flow and source properties',
+    // 7.0 gives tags and read_only no default: NULL now means "never set". Rows stored before keep their
+    // {} and false: whether a client set them cannot be known, and keeping them drops nothing a client
+    // may have sent. Flows that have collection items had their collection set.
+    sql: `
+ALTER TABLE flows
+  ALTER COLUMN tags DROP NOT NULL,
+  ALTER COLUMN tags DROP DEFAULT,
+  ALTER COLUMN read_only DROP NOT NULL,
+  ALTER COLUMN read_only DROP DEFAULT,
+  ADD COLUMN flow_collection_set boolean NOT NULL DEFAULT false;
+UPDATE flows SET flow_collection_set = true
+WHERE id IN (SELECT collection_id FROM flow_collection_items);
+ALTER TABLE sources ALTER COLUMN tags DROP NOT NULL, ALTER COLUMN tags DROP DEFAULT;
+`,
+  },
 ];
 
 /**

@@ -159,10 +159,12 @@ function compileTag(ctx: PredicateContext, p: Extract<Predicate, { op: 'tagEqual
   if (typeof p.name !== 'string') throw invalid(`"${p.op}" needs a string tag "name"`);
   const textSpec: ColumnSpec = { type: 'text' };
   const name = ctx.params.add(encodeScalar(ctx.table.name, p.column, textSpec, p.name));
-  if (p.op === 'tagExists') return ctx.dialect.tagExists(quoteIdent(p.column), name);
+  const col = quoteIdent(p.column);
+  // A NULL tag map (never set) has no tags: guarded, so `not(tagExists)` selects it.
+  if (p.op === 'tagExists') return guardNull(spec, col, ctx.dialect.tagExists(col, name));
   if (typeof p.value !== 'string') throw invalid(`"tagEquals" needs a string tag "value"`);
   const value = ctx.params.add(encodeScalar(ctx.table.name, p.column, textSpec, p.value));
-  return ctx.dialect.tagEquals(quoteIdent(p.column), name, value);
+  return guardNull(spec, col, ctx.dialect.tagEquals(col, name, value));
 }
 
 /** `col <op> v` for a non-null int8 column, folded to a constant when v lies outside int8. */

@@ -25,8 +25,6 @@ function defaultValue(d: DefaultValue | undefined): unknown {
   switch (d.kind) {
     case 'literal':
       return d.value;
-    case 'emptyTags':
-      return {};
     case 'emptyTimeRange':
       return EMPTY;
   }

@@ -283,4 +283,81 @@ SELECT id, (SELECT coalesce(max(seq), 0) FROM event_outbox), 0, updated FROM web
     // A self-describing scrypt hash (scrypt$N$r$p$salt$key); null for principals that use tokens only.
     sql: `ALTER TABLE principals ADD COLUMN password_hash TEXT;`,
   },
+  {
+    version: 6,
+    name: 'unset flow and source properties',
+    // 7.0 gives tags and read_only no default: NULL now means "never set", so the columns lose NOT NULL
+    // and their defaults. SQLite cannot drop a NOT NULL, hence the rebuilds (same columns, same indexes).
+    // Rows stored before keep their {} and false: whether a client set them cannot be known, and keeping
+    // them drops nothing a client may have sent. Flows that have collection items had their collection set.
+    sql: `
+CREATE TABLE flows_new (
+  id TEXT PRIMARY KEY,
+  source_id TEXT NOT NULL,
+  format TEXT NOT NULL,
+  codec TEXT,
+  container TEXT,
+  label TEXT,
+  description TEXT,
+  tags TEXT,
+  read_only INTEGER CHECK (read_only IN (0, 1)),
+  generation INTEGER,
+  frame_width INTEGER,
+  frame_height INTEGER,
+  essence_parameters TEXT,
+  segment_duration TEXT,
+  container_mapping TEXT,
+  avg_bit_rate INTEGER,
+  max_bit_rate INTEGER,
+  extra TEXT,
+  created INTEGER NOT NULL,
+  created_by TEXT,
+  updated_by TEXT,
+  metadata_updated INTEGER NOT NULL,
+  metadata_version TEXT NOT NULL,
+  segments_updated INTEGER,
+  timerange_start INTEGER,
+  timerange_start_open INTEGER CHECK (timerange_start_open IN (0, 1)),
+  timerange_end INTEGER,
+  timerange_end_closed INTEGER CHECK (timerange_end_closed IN (0, 1)),
+  segment_count INTEGER NOT NULL DEFAULT 0 CHECK (segment_count >= 0),
+  flow_collection_set INTEGER NOT NULL DEFAULT 0 CHECK (flow_collection_set IN (0, 1)),
+  CHECK ((timerange_start_open IS NULL) = (timerange_end_closed IS NULL)),
+  CHECK (timerange_start_open IS NULL OR (timerange_start IS NOT NULL AND timerange_end IS NOT NULL))
+) STRICT;
+INSERT INTO flows_new (id, source_id, format, codec, container, label, description, tags, read_only, generation,
+  frame_width, frame_height, essence_parameters, segment_duration, container_mapping, avg_bit_rate, max_bit_rate,
+  extra, created, created_by, updated_by, metadata_updated, metadata_version, segments_updated, timerange_start,
+  timerange_start_open, timerange_end, timerange_end_closed, segment_count, flow_collection_set)
+SELECT id, source_id, format, codec, container, label, description, tags, read_only, generation,
+  frame_width, frame_height, essence_parameters, segment_duration, container_mapping, avg_bit_rate, max_bit_rate,
+  extra, created, created_by, updated_by, metadata_updated, metadata_version, segments_updated, timerange_start,
+  timerange_start_open, timerange_end, timerange_end_closed, segment_count,
+  EXISTS (SELECT 1 FROM flow_collection_items i WHERE i.collection_id = flows.id)
+FROM flows;
+DROP TABLE flows;
+ALTER TABLE flows_new RENAME TO flows;
+CREATE INDEX flows_by_source ON flows (source_id);
+CREATE INDEX flows_by_label ON flows (label);
+CREATE INDEX flows_by_format_codec ON flows (format, codec);
+
+CREATE TABLE sources_new (
+  id TEXT PRIMARY KEY,
+  format TEXT NOT NULL,
+  label TEXT,
+  description TEXT,
+  tags TEXT,
+  created INTEGER NOT NULL,
+  created_by TEXT,
+  updated INTEGER NOT NULL,
+  updated_by TEXT
+) STRICT;
+INSERT INTO sources_new (id, format, label, description, tags, created, created_by, updated, updated_by)
+SELECT id, format, label, description, tags, created, created_by, updated, updated_by FROM sources;
+DROP TABLE sources;
+ALTER TABLE sources_new RENAME TO sources;
+CREATE INDEX sources_by_label ON sources (label);
+CREATE INDEX sources_by_format ON sources (format);
+`,
+  },
 ];

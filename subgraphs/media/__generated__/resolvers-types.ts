@@ -197,7 +197,8 @@ export type Flow = {
   description?: Maybe<Scalars['String']['output']>;
   /** Video, audio, image or data parameters; null for multi-essence flows. */
   essenceParameters?: Maybe<EssenceParameters>;
-  flowCollection: Array<FlowCollectionItem>;
+  /** Null when the flow has no collection property; `[]` when it was set to an empty collection. */
+  flowCollection?: Maybe<Array<FlowCollectionItem>>;
   format: ContentFormat;
   generation?: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
@@ -205,7 +206,11 @@ export type Flow = {
   maxBitRate?: Maybe<Scalars['Int']['output']>;
   metadataUpdated: Scalars['DateTime']['output'];
   metadataVersion: Scalars['String']['output'];
-  readOnly: Scalars['Boolean']['output'];
+  /**
+   * True when changes to the flow's metadata, segments and objects are refused. Null when the client never
+   * set it (7.0 `read_only` unset), which means writable, as false does.
+   */
+  readOnly?: Maybe<Scalars['Boolean']['output']>;
   /** Target segment duration in seconds. */
   segmentDuration?: Maybe<Rational>;
   /** Segments overlapping `timerange`, in timeline order (or reverse), paged. */
@@ -214,7 +219,8 @@ export type Flow = {
   source: Source;
   sourceId: Scalars['ID']['output'];
   tag?: Maybe<Scalars['String']['output']>;
-  tags: Array<Tag>;
+  /** Null when the client never set the tags (7.0 `tags` unset); `[]` when set to an empty map. */
+  tags?: Maybe<Array<Tag>>;
   /**
    * From the start of the first segment to the end of the last (markers kept), limited to `within`
    * (default `_`); `()` when there are none.
@@ -301,15 +307,18 @@ export type FlowInput = {
   createdBy?: InputMaybe<Scalars['String']['input']>;
   data?: InputMaybe<DataEssenceInput>;
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Omitted or null: no collection property; `[]`: an empty collection. */
   flowCollection?: InputMaybe<Array<FlowCollectionItemInput>>;
   format: ContentFormat;
   generation?: InputMaybe<Scalars['Int']['input']>;
   image?: InputMaybe<ImageEssenceInput>;
   label?: InputMaybe<Scalars['String']['input']>;
   maxBitRate?: InputMaybe<Scalars['Int']['input']>;
+  /** Omitted or null leaves it unset (writable); false is kept as given. */
   readOnly?: InputMaybe<Scalars['Boolean']['input']>;
   segmentDuration?: InputMaybe<RationalInput>;
   sourceId: Scalars['ID']['input'];
+  /** Omitted or null leaves the flow without tags (unset); `[]` sets an empty map. */
   tags?: InputMaybe<Array<TagInput>>;
   updatedBy?: InputMaybe<Scalars['String']['input']>;
   /** Exactly the one matching `format` (none for MULTI). */
@@ -392,18 +401,19 @@ export type Mutation = {
   registerWebhook: WebhookRegistrationResult;
   /** Null removes the bit rate. */
   setFlowBitRate: Flow;
-  /** Null removes the collection. */
+  /** Null unsets the collection property; `[]` sets it to an empty collection. */
   setFlowCollection: Flow;
   setFlowDescription: Flow;
   /** Null removes the label. */
   setFlowLabel: Flow;
   /** Allowed on read-only flows: it is how they are unlocked. */
   setFlowReadOnly: Flow;
-  /** Null value removes the tag. */
+  /** Null value removes the tag (removing the last one leaves `tags: []`; only putFlow unsets tags). */
   setFlowTag: Flow;
   setServiceInfo: Service;
   setSourceDescription: Source;
   setSourceLabel: Source;
+  /** Null value removes the tag (removing the last one leaves `tags: []`). */
   setSourceTag: Source;
 };
 
@@ -631,7 +641,8 @@ export type Source = {
   /** Inferred from the flow collections of this source's flows. */
   sourceCollection: Array<SourceCollectionItem>;
   tag?: Maybe<Scalars['String']['output']>;
-  tags: Array<Tag>;
+  /** Null until a tag is set (7.0 `tags` unset); `[]` once the last tag was removed. */
+  tags?: Maybe<Array<Tag>>;
   updated: Scalars['DateTime']['output'];
   updatedBy?: Maybe<Scalars['String']['output']>;
 };
@@ -1243,7 +1254,7 @@ export type FlowResolvers<
   createdBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   essenceParameters?: Resolver<Maybe<ResolversTypes['EssenceParameters']>, ParentType, ContextType>;
-  flowCollection?: Resolver<Array<ResolversTypes['FlowCollectionItem']>, ParentType, ContextType>;
+  flowCollection?: Resolver<Maybe<Array<ResolversTypes['FlowCollectionItem']>>, ParentType, ContextType>;
   format?: Resolver<ResolversTypes['ContentFormat'], ParentType, ContextType>;
   generation?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1251,7 +1262,7 @@ export type FlowResolvers<
   maxBitRate?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   metadataUpdated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   metadataVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  readOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  readOnly?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   segmentDuration?: Resolver<Maybe<ResolversTypes['Rational']>, ParentType, ContextType>;
   segments?: Resolver<
     ResolversTypes['SegmentConnection'],
@@ -1268,7 +1279,7 @@ export type FlowResolvers<
     ContextType,
     RequireFields<FlowTagArgs, 'name'>
   >;
-  tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
+  tags?: Resolver<Maybe<Array<ResolversTypes['Tag']>>, ParentType, ContextType>;
   timerange?: Resolver<ResolversTypes['TimeRange'], ParentType, ContextType, Partial<FlowTimerangeArgs>>;
   updatedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
@@ -1594,7 +1605,7 @@ export type SourceResolvers<
     ContextType,
     RequireFields<SourceTagArgs, 'name'>
   >;
-  tags?: Resolver<Array<ResolversTypes['Tag']>, ParentType, ContextType>;
+  tags?: Resolver<Maybe<Array<ResolversTypes['Tag']>>, ParentType, ContextType>;
   updated?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   updatedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };

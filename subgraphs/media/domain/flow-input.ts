@@ -20,7 +20,9 @@ import {
 /**
  * A validated FlowInput as the columns it is stored in. Open-ended parts (essence parameters, container
  * mappings, segment duration) are stored in their TAMS 7.0 JSON shape (snake_case), so events and the
- * REST shim render them without another mapping.
+ * REST shim render them without another mapping. Null is "the client did not set it": no default is
+ * filled in here, so a flow comes back with exactly the optional properties its client gave (`tags: {}`
+ * and `read_only: false` included, when given).
  */
 export interface FlowFields {
   source_id: string;
@@ -29,8 +31,8 @@ export interface FlowFields {
   container: string | null;
   label: string | null;
   description: string | null;
-  tags: Record<string, string>;
-  read_only: boolean;
+  tags: Record<string, string> | null;
+  read_only: boolean | null;
   generation: number | null;
   frame_width: number | null;
   frame_height: number | null;
@@ -156,11 +158,13 @@ export function containerMapping(m: ContainerMappingInput | null | undefined, fi
       throw new DomainError('BAD_REQUEST', `${field}.audioTrack.channelNumbers: give at least one channel`);
     track.channelNumbers.forEach((n, i) => checkInteger(n, `${field}.audioTrack.channelNumbers[${i}]`, 0));
   }
-  return orNull({
+  // An empty mapping (or audio track) the client gave is kept as `{}`: it was set. The other nested
+  // objects are flattened in the GraphQL input, so an empty one cannot be told from an absent one.
+  return compact({
     track_index: checkInteger(m.trackIndex, `${field}.trackIndex`, 0),
     format_track_index: checkInteger(m.formatTrackIndex, `${field}.formatTrackIndex`, 0),
     audio_track: track
-      ? orNull({ channel_numbers: track.channelNumbers, channel_range: track.channelRange })
+      ? compact({ channel_numbers: track.channelNumbers, channel_range: track.channelRange })
       : null,
     mp2ts_container: m.mp2tsPid == null ? null : { pid: m.mp2tsPid },
     mxf_container: orNull({ package_uid: m.mxfPackageUid, track_id: m.mxfTrackId }),
@@ -212,8 +216,8 @@ export function flowFields(
       container: checkMime(input.container, 'container'),
       label: input.label == null ? null : checkLabel(input.label),
       description: input.description == null ? null : checkDescription(input.description),
-      tags: checkTags(input.tags),
-      read_only: input.readOnly ?? false,
+      tags: input.tags == null ? null : checkTags(input.tags),
+      read_only: input.readOnly ?? null,
       generation: checkInteger(input.generation, 'generation', 0),
       frame_width: dims?.frameWidth ?? null,
       frame_height: dims?.frameHeight ?? null,

@@ -156,6 +156,7 @@ export async function putFlow(
         segments_updated: existing?.segments_updated ?? null,
         segment_count: existing?.segment_count ?? 0n,
         timerange: existing?.timerange ?? EMPTY,
+        flow_collection_set: collection !== null,
       } as FlowRow;
       if (existing) await tx.update('flows', eq('id', flowId), row);
       else await tx.insert('flows', [row]);
@@ -253,9 +254,10 @@ export const setFlowCollection = (
   principal: string | null,
 ) => {
   const flowId = checkId(id);
+  // Null unsets the property (REST DELETE); `[]` sets it to an empty collection (REST PUT []).
   const collection = items === null ? [] : collectionItems(items, flowId);
   return updateFlow(store, flowId, principal, {}, async (flow, tx, now) => {
     await replaceCollection(tx, now, principal, flowId, flow.source_id, collection);
-    return {};
+    return { flow_collection_set: items !== null };
   });
 };

@@ -124,9 +124,14 @@ export function setSourceTag(
   return updateSource(store, id, principal, (source) => ({ tags: withTag(source.tags, tagName, tagValue) }));
 }
 
-/** A copy of `tags` with one tag set or (value null) removed; removing a missing tag is a 404. */
+/**
+ * A copy of `tags` with one tag set or (value null) removed; removing a missing tag is a 404. The tag
+ * endpoints work on entries of the map, not on the `tags` property: setting a tag on a flow or source
+ * that has none makes the map, and removing the last one leaves it `{}` (only a full PUT of a flow
+ * unsets the property).
+ */
 export function withTag(
-  tags: Readonly<Record<string, string>>,
+  tags: Readonly<Record<string, string>> | null,
   name: string,
   value: string | null,
 ): Record<string, string> {

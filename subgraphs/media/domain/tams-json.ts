@@ -3,7 +3,8 @@ import { formatTimeRange, formatTimestamp } from '../../../lib/tams/index.js';
 
 /**
  * Entities as TAMS 7.0 JSON, for event payloads written to the outbox (webhooks deliver them as they
- * are). Properties that are unset are omitted, as the 7.0 schemas expect.
+ * are). Properties that are unset are omitted, as the 7.0 schemas expect: the same shape as the REST
+ * shim's (gateway/rest/tams-json.ts), which reaches it through GraphQL.
  */
 
 type Json = Record<string, unknown>;
@@ -41,7 +42,8 @@ export function flowJson(
     segment_duration: flow.segment_duration,
     container_mapping: flow.container_mapping,
     essence_parameters: flow.essence_parameters,
-    flow_collection: collection.length
+    // Set (possibly to []) or not set at all: the flag tells an empty collection from none.
+    flow_collection: flow.flow_collection_set
       ? collection.map((i) =>
           defined({ id: i.member_id, role: i.role, container_mapping: i.container_mapping }),
         )

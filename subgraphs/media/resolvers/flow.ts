@@ -7,7 +7,7 @@ import { flowCollectedBy } from '../domain/collections.js';
 import { DomainError } from '../errors.js';
 import { containerMapping, essenceParameters, rational } from './essence.js';
 import { connection, pageLimit } from './paging.js';
-import { tagList } from './tags.js';
+import { tagList, tagValue } from './tags.js';
 
 export const Flow: FlowResolvers = {
   __resolveReference: async (ref, ctx) => ctx.loaders.flow.load(ref.id),
@@ -19,7 +19,8 @@ export const Flow: FlowResolvers = {
   },
   format: (flow) => formatFromUrn(flow.format),
   tags: (flow) => tagList(flow.tags),
-  tag: (flow, { name }) => flow.tags[name] ?? null,
+  tag: (flow, { name }) => tagValue(flow.tags, name),
+  // Null when never set (writable); the schema says so. Enforcement treats null as false (assertWritable).
   readOnly: (flow) => flow.read_only,
   createdBy: (flow) => flow.created_by,
   updatedBy: (flow) => flow.updated_by,
@@ -32,7 +33,8 @@ export const Flow: FlowResolvers = {
   containerMapping: (flow) => containerMapping(flow.container_mapping),
   essenceParameters: (flow) => essenceParameters(flow.format, flow.essence_parameters),
   timerange: (flow, { within }) => intersection(flow.timerange, within ?? ETERNITY),
-  flowCollection: (flow, _, ctx) => ctx.loaders.collectionItems.load(flow.id),
+  flowCollection: (flow, _, ctx) =>
+    flow.flow_collection_set ? ctx.loaders.collectionItems.load(flow.id) : null,
   collectedBy: async (flow, _, ctx) => (await flowCollectedBy(ctx.loaders.collections, [flow.id]))[0]!,
   segments: async (flow, args, ctx) => {
     const limit = pageLimit(ctx.store, args.limit);

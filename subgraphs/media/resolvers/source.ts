@@ -3,13 +3,13 @@ import type { SourceResolvers } from '../__generated__/resolvers-types.js';
 import { formatFromUrn } from '../domain/content-format.js';
 import { inferSourceCollections } from '../domain/collections.js';
 import { connection, pageLimit } from './paging.js';
-import { tagList } from './tags.js';
+import { tagList, tagValue } from './tags.js';
 
 export const Source: SourceResolvers = {
   __resolveReference: async (ref, ctx) => ctx.loaders.source.load(ref.id),
   format: (source) => formatFromUrn(source.format),
   tags: (source) => tagList(source.tags),
-  tag: (source, { name }) => source.tags[name] ?? null,
+  tag: (source, { name }) => tagValue(source.tags, name),
   createdBy: (source) => source.created_by,
   updatedBy: (source) => source.updated_by,
   sourceCollection: async (source, _, ctx) =>

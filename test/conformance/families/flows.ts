@@ -83,6 +83,17 @@ function clientProperties(flow: Flow): JsonObject {
   return kept;
 }
 
+/**
+ * Properties of a returned Flow the client did not send and the store may not fill in itself. 7.0
+ * gives `read_only`, `tags` and `flow_collection` no default (S:flow-core.json), so a store that returns
+ * them for a client that never set them invents data (issue 10 §4). The store sets the managed
+ * properties, and created_by/updated_by from the principal (DIGEST §4.2).
+ */
+export function inventedProperties(returned: JsonObject, sent: JsonObject): string[] {
+  const storeSet = new Set<string>([...MANAGED, 'created_by', 'updated_by']);
+  return Object.keys(returned).filter((k) => !(k in sent) && !storeSet.has(k));
+}
+
 function without(flow: Flow, property: string): JsonObject {
   return Object.fromEntries(Object.entries(flow).filter(([k]) => k !== property));
 }
@@ -120,6 +131,7 @@ export const flowsFamily: ConformanceFamily = {
           });
           expect(get.body).toEqual(created);
           expect(clientProperties(get.body)).toMatchObject(clientProperties(body));
+          expect(inventedProperties(get.body, body)).toEqual([]);
           // essence_parameters has additionalProperties: false; it must come back exactly.
           expect(get.body.essence_parameters).toEqual(body.essence_parameters);
           // The example's managed values (a 2008 `created`, someone else's collected_by) are ignored.
@@ -129,6 +141,40 @@ export const flowsFamily: ConformanceFamily = {
           for (const memberId of memberIds)
             expect((await getFlow(client, memberId)).collected_by).toEqual([body.id]);
         });
+
+      it('returns no optional property the client did not set: no default read_only or tags (issue 10 §4)', async () => {
+        const { client } = context();
+        const run = randomUUID();
+        for (const format of ['video', 'audio', 'image', 'data', 'multi'] as const) {
+          const body = newFlow(format, { label: `unset-${run}` });
+          const created = await createFlow(client, body);
+          const { get } = await client.expectHeadMatchesGet<Flow>(p`/flows/${body.id}`, {
+            expectStatus: 200,
+          });
+          const listed = await client.get<Flow[]>('/flows', {
+            query: { source_id: body.source_id },
+            expectStatus: 200,
+          });
+          for (const [what, flow] of [
+            ['201', created],
+            ['GET', get.body],
+            ['listing', listed.body[0]!],
+          ] as const)
+            expect(inventedProperties(flow, body), `${format} ${what}`).toEqual([]);
+        }
+      });
+
+      it('returns read_only: false, tags: {} and flow_collection: [] when the client sent them', async () => {
+        const { client } = context();
+        const explicit = { read_only: false, tags: {}, flow_collection: [] };
+        const body = newFlow('multi', explicit);
+        expect(await createFlow(client, body)).toMatchObject(explicit);
+        expect(await getFlow(client, body.id)).toMatchObject(explicit);
+        // ADR0025: a replacing PUT that leaves them out unsets them.
+        const replacement = newFlow('multi', { id: body.id, source_id: body.source_id });
+        await client.put(p`/flows/${body.id}`, { body: replacement, expectStatus: 204 });
+        expect(inventedProperties(await getFlow(client, body.id), replacement)).toEqual([]);
+      });
 
       it('ignores the managed properties of the body (created, metadata_version, timerange, collected_by)', async () => {
         const { client } = context();
