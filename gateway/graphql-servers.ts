@@ -92,6 +92,10 @@ function sharedOptions(options: ServerOptions) {
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.log),
     logger: options.log,
+    // Apollo's own SIGINT/SIGTERM handlers stop the server at once and then re-raise the signal, killing
+    // the process before the HTTP drain has answered what is in flight. The process composes its
+    // shutdown itself (gateway/service.ts): HTTP drain first, then Apollo, then the workers.
+    stopOnTerminationSignals: false,
   };
 }
 
