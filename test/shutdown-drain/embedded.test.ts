@@ -32,7 +32,7 @@ const config = loadConfig({
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CLIENTS = 16;
-const REQUESTS = 960;
+const REQUESTS = 640;
 
 describe('stopping the embedded store under a keep-alive load', () => {
   it('answers everything it accepted, 503s what arrives during the drain, and loses no acknowledged write', async () => {
