@@ -25,7 +25,7 @@ Configuration is read from TAMS_* environment variables (README.md, "Configurati
 
 const ROLES: readonly Role[] = ['embedded', 'gateway', 'media', 'analytics'];
 
-/** Runs until SIGINT/SIGTERM, then stops gracefully. */
+/** Runs until SIGINT/SIGTERM, then stops gracefully (service.close: the HTTP drain, then the rest). */
 async function serve(args: readonly string[]): Promise<number> {
   let role: Role = 'embedded';
   if (args.length) {
@@ -46,10 +46,19 @@ async function serve(args: readonly string[]): Promise<number> {
   );
   for (const note of service.notes) console.error(`note: ${note}`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const stop = (received: NodeJS.Signals) => {
+      // Both handlers go: a second SIGINT or SIGTERM during the drain stops the process at once.
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(received);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
-  log.info({ signal }, 'stopping');
+  log.info(
+    { signal, timeoutMs: config.shutdownTimeoutMs },
+    'stopping: draining connections (a second signal stops at once)',
+  );
   await service.close();
   return 0;
 }

@@ -92,17 +92,30 @@ function sharedOptions(options: ServerOptions) {
     includeStacktraceInErrorResponses: false,
     formatError: formatError(options.log),
     logger: options.log,
+    // Apollo's own SIGINT/SIGTERM handlers stop the server at once and then re-raise the signal, killing
+    // the process before the HTTP drain has answered what is in flight. The process composes its
+    // shutdown itself (gateway/service.ts): HTTP drain first, then Apollo, then the workers.
+    stopOnTerminationSignals: false,
   };
 }
+
+/** How often a subgraph request refused by a draining instance is sent again. */
+const DRAIN_RETRIES = 2;
 
 /**
  * Fetch for subgraph requests. A subgraph answers an operation it finds invalid (say a malformed
  * TimeRange literal, which only the subgraph's scalar can check) with HTTP 400 and a GraphQL error body;
  * the gateway would turn that into an opaque failure, so the body is passed on as the GraphQL response
  * it is, keeping the subgraph's error codes, exactly as in embedded mode.
+ *
+ * A subgraph instance that is shutting down answers 503 `ShuttingDown` without running anything (the
+ * HTTP drain), on a connection it then closes: the request is sent again, on a new connection, which a
+ * balancer gives to another instance. Safe for mutations too, since nothing ran.
  */
-async function subgraphFetch(url: string, init?: RequestInit): Promise<Response> {
-  const response = await fetch(url, init);
+export async function subgraphFetch(url: string, init?: RequestInit): Promise<Response> {
+  let response = await fetch(url, init);
+  for (let retry = 0; retry < DRAIN_RETRIES && (await refusedWhileDraining(response)); retry++)
+    response = await fetch(url, init);
   if (response.status !== 400 || !(response.headers.get('content-type') ?? '').includes('json'))
     return response;
   const text = await response.text();
@@ -117,6 +130,18 @@ async function subgraphFetch(url: string, init?: RequestInit): Promise<Response>
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/** Whether `response` is a draining server's refusal (HttpServer: 503, type ShuttingDown); consumes it if so. */
+async function refusedWhileDraining(response: Response): Promise<boolean> {
+  if (response.status !== 503 || !response.headers.has('retry-after')) return false;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { type?: unknown } | null;
+  if (body?.type !== 'ShuttingDown') return false;
+  await response.body?.cancel();
+  return true;
 }
 
 /**

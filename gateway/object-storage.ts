@@ -2,6 +2,7 @@ import type { ObjectsConfig } from '../lib/config/config.js';
 import type { FilesystemObjectStore, ObjectStore } from '../lib/objects/index.js';
 import { createObjectStore } from '../lib/objects/index.js';
 import type { StorageBackendSpec } from '../subgraphs/media/index.js';
+import type { Logger } from './logger.js';
 
 /** The configured object store, described as the storage backend the media subgraph advertises. */
 export interface ObjectStorage {
@@ -10,13 +11,20 @@ export interface ObjectStorage {
   readonly filesystem?: FilesystemObjectStore;
 }
 
-export async function openObjectStorage(config: ObjectsConfig, publicUrl: string): Promise<ObjectStorage> {
+export async function openObjectStorage(
+  config: ObjectsConfig,
+  publicUrl: string,
+  log: Logger,
+): Promise<ObjectStorage> {
   if (config.kind === 'filesystem') {
     const store = await createObjectStore({
       kind: 'filesystem',
       root: config.root,
       publicBaseUrl: publicUrl,
       signingKeyPath: config.signingKeyPath,
+      // The endpoint answers these with a 500 and no details; the cause goes to the log. (Clients that
+      // hang up mid-transfer are not reported here: the handler tells them apart.)
+      onError: (err) => log.error({ err }, 'the object store endpoint failed a request'),
     });
     return {
       filesystem: store,

@@ -75,12 +75,27 @@ export async function startService(
   const url = urlOf(address);
   const publicUrl =
     config.http.port === 0 ? config.http.publicUrl.replace(/:0$/, `:${address.port}`) : config.http.publicUrl;
+  /** Stopped after the HTTP drain, last pushed first: so the database closes last. */
   const closers: (() => Promise<void>)[] = [];
-  /** Run before the HTTP server closes: long-lived WebSockets would hold its close() open. */
-  const closeFirst: (() => Promise<void>)[] = [];
+  /** Closed while the HTTP server drains: long-lived WebSockets, told 1001 instead of being cut. */
+  const closeDuringDrain: (() => Promise<void>)[] = [];
+  const step = (close: () => Promise<void>) =>
+    close().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
   const shutdown = async () => {
-    for (const close of closers.reverse())
-      await close().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
+    for (const close of closers.reverse()) await step(close);
+  };
+  /**
+   * The order (docs/architecture.md, "Shutdown"): the HTTP drain begins at once (listener closed, new
+   * requests 503, in-flight ones answered with Connection: close) and graphql-ws connections are closed
+   * with 1001 meanwhile. Once no connection is left: Apollo stops (nothing is in flight any more), then
+   * the media subgraph's background work (webhook dispatcher, deletion worker: they keep running during
+   * the drain, for the writes still being answered), then the outbox tail, then the database.
+   */
+  const stop = async (timeoutMs: number) => {
+    const drained = http.close(timeoutMs);
+    await Promise.all(closeDuringDrain.map(step));
+    await drained;
+    await shutdown();
   };
   try {
     const routes: Route[] = [];
@@ -104,7 +119,7 @@ export async function startService(
     if (tail) closers.push(() => tail.close());
     let media: MediaSubgraph | undefined;
     if (role === 'embedded' || role === 'media') {
-      const objects = await openObjectStorage(config.objects, publicUrl);
+      const objects = await openObjectStorage(config.objects, publicUrl, log.child({ component: 'objects' }));
       const opened = await createMediaSubgraph({
         executor: executor!,
         storage: [objects.spec],
@@ -202,7 +217,7 @@ export async function startService(
           log: log.child({ component: 'subscriptions' }),
           metrics,
         });
-        closeFirst.push(() => subscriptions.close());
+        closeDuringDrain.push(() => subscriptions.close());
       } else
         notes.push(
           'subscriptions are off: the gateway role follows the event outbox in PostgreSQL; set TAMS_DATABASE_URL',
@@ -240,22 +255,19 @@ export async function startService(
     // The REST routes come last: their patterns include `/`.
     if (rest) routes.push(rest);
     http.use(routes);
+    let stopped: Promise<void> | undefined;
     return {
       role,
       url,
       graphqlUrl: `${url}/graphql`,
       notes,
-      async close() {
-        for (const close of closeFirst)
-          await close().catch((err: unknown) => log.error({ err }, 'shutdown step failed'));
-        await http.close(config.shutdownTimeoutMs);
-        await shutdown();
+      close() {
+        stopped ??= stop(config.shutdownTimeoutMs);
+        return stopped;
       },
     };
   } catch (error) {
-    for (const close of closeFirst) await close().catch(() => {});
-    await http.close(0);
-    await shutdown();
+    await stop(0);
     throw error;
   }
 }

@@ -44,6 +44,10 @@ export async function serveGraphQL<TContext extends BaseContext>(
     res.end(response.body.string);
     return;
   }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  for await (const chunk of response.body.asyncIterator) {
+    // The client went away: stop the stream (breaking returns the iterator) instead of writing to nobody.
+    if (res.destroyed) return;
+    res.write(chunk);
+  }
   res.end();
 }

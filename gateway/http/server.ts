@@ -1,10 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { finished } from 'node:stream';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { disconnectCode, isClientDisconnect } from './client-disconnect.js';
+import { ConnectionDrain } from './connection-drain.js';
 import { HttpError, sendError } from './errors.js';
+import { requestIdOf } from './request-id.js';
 
 /** One entry of the routing table: a fixed route class (for metrics) and the paths it serves. */
 export interface Route {
@@ -13,7 +16,11 @@ export interface Route {
   handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> | void;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** What a request that arrives while the server drains is told to wait before retrying (seconds). */
+export const DRAIN_RETRY_AFTER_SECONDS = 1;
+
+/** nginx's status for a request whose client closed the connection before it was answered. */
+const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * The process's HTTP server. Routes are bound after `listen`, so a process started on port 0 can build
@@ -22,11 +29,12 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export class HttpServer {
   private routes: readonly Route[] | null = null;
   readonly server: Server;
+  private readonly connections: ConnectionDrain;
 
   constructor(
     private readonly log: Logger,
     private readonly metrics: Metrics,
-    timeouts: { idleMs?: number; headersMs?: number } = {},
+    timeouts: { idleMs?: number; headersMs?: number; keepAliveMs?: number } = {},
   ) {
     const headersMs = timeouts.headersMs ?? 60_000;
     // Checked this often (Node's default is 30 s, so a 60 s limit could be 90 s in practice).
@@ -40,7 +48,15 @@ export class HttpServer {
     this.server.requestTimeout = 0;
     this.server.timeout = timeouts.idleMs ?? 60_000;
     this.server.headersTimeout = headersMs;
-    this.server.keepAliveTimeout = 5_000;
+    // Advertised to clients (Keep-Alive: timeout=5), which close idle connections a little before it;
+    // a drain also keeps idle connections this long (connection-drain.ts).
+    this.server.keepAliveTimeout = timeouts.keepAliveMs ?? 5_000;
+    this.connections = new ConnectionDrain(this.server, log);
+  }
+
+  /** Whether a drain has begun (requests are answered 503 from then on). */
+  get draining(): boolean {
+    return this.connections.draining;
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
@@ -60,48 +76,80 @@ export class HttpServer {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
-    const header = req.headers['x-request-id'];
-    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    this.connections.dispatched(req, res);
+    const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     // The path only: query strings may carry credentials (access_token) and never reach a log.
     const path = (req.url ?? '/').split('?')[0]!;
     const route = this.routes?.find((r) => r.matches(path));
+    let failure: unknown;
     try {
+      if (this.connections.draining) {
+        // Nothing runs for it, so a retry is always safe. The body is read (and dropped) first: answering
+        // while the client is still sending it would close the connection on unread bytes, a reset that
+        // can destroy the answer before the client reads it.
+        await discardBody(req);
+        throw new HttpError(
+          503,
+          'ShuttingDown',
+          'this server is shutting down and did not process the request; retry it',
+          { 'retry-after': String(DRAIN_RETRY_AFTER_SECONDS) },
+        );
+      }
       if (!this.routes) throw new HttpError(503, 'Starting', 'the server is starting; retry shortly');
       if (!route) throw new HttpError(404, 'NotFound', `nothing is served at ${path.slice(0, 200)}`);
       await route.handle(req, res, requestId);
     } catch (error) {
+      failure = error;
       if (error instanceof HttpError) sendError(res, error.status, error.type, error.message, error.headers);
-      else {
+      else if (!isClientDisconnect(error, req.socket)) {
         this.log.error({ err: error, requestId, path }, 'request failed');
         sendError(res, 500, 'InternalError', 'internal error; the server log has the details');
       }
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const labels = {
-        method: req.method ?? '?',
-        route: route?.name ?? 'none',
-        status: String(res.statusCode),
-      };
+      // Not answered in full because the connection went away (the client aborted, or a deadline cut it).
+      const aborted = !res.writableEnded && (res.destroyed || req.socket.destroyed);
+      const status = aborted && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
+      const labels = { method: req.method ?? '?', route: route?.name ?? 'none', status: String(status) };
       this.metrics.httpDuration.observe(labels, seconds);
+      const ms = Math.round(seconds * 1000);
       this.log.info(
-        { requestId, method: req.method, path, status: res.statusCode, ms: Math.round(seconds * 1000) },
+        { requestId, method: req.method, path, status, ms, ...(aborted ? { aborted } : {}) },
         'request',
       );
+      if (aborted)
+        this.log.debug(
+          {
+            requestId,
+            route: labels.route,
+            method: req.method,
+            path,
+            reason: disconnectCode(failure) ?? 'closed',
+          },
+          'the connection closed before the response was complete',
+        );
     }
   }
 
   /**
-   * Graceful stop: no new connections, idle keep-alive connections closed now, in-flight requests given
-   * `timeoutMs` to finish before their connections are cut.
+   * Graceful stop (connection-drain.ts): stop listening; answer what is in flight, with
+   * `Connection: close`; answer requests arriving on open connections with 503 + Retry-After; close idle
+   * connections after the keep-alive grace; cut what is left after `timeoutMs`. Begins synchronously;
+   * resolves when no connection is left. Calling it again returns the same drain.
    */
-  async close(timeoutMs: number): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    const timer = setTimeout(() => this.server.closeAllConnections(), timeoutMs);
-    await closed;
-    clearTimeout(timer);
+  close(timeoutMs: number): Promise<void> {
+    return this.connections.drain(timeoutMs);
   }
+}
+
+/** Reads and drops what is left of a request body; resolves when it ended or the connection closed. */
+function discardBody(req: IncomingMessage): Promise<void> {
+  if (req.complete && req.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    finished(req, () => resolve());
+    req.resume();
+  });
 }
 
 export const exact =

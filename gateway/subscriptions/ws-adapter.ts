@@ -2,10 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { ServerOptions } from 'graphql-ws';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { disconnectCode } from '../http/client-disconnect.js';
+import { requestIdOf } from '../http/request-id.js';
 import type { Logger } from '../logger.js';
 
 /** What graphql-ws's context carries for this runtime, plus the fields our hooks add. */
 export type WsExtra<E> = { readonly socket: WebSocket; readonly request: IncomingMessage } & Partial<E>;
+
+/** The route name graphql-ws log lines carry (HTTP requests carry their route's). */
+const ROUTE = 'graphql-ws';
 
 /** Messages only a server sends; a client sending one breaks the protocol (graphql-ws throws on them). */
 const SERVER_ONLY = new Set(['connection_ack', 'next', 'error']);
@@ -31,7 +36,11 @@ export function serveGraphQLWs<
   wss.options.handleProtocols = handleProtocols;
   wss.on('error', (err) => log.error({ err }, 'the graphql-ws server failed'));
   wss.on('connection', (socket, request) => {
-    socket.on('error', (err) => log.debug({ err }, 'a graphql-ws socket failed'));
+    const requestId = requestIdOf(request);
+    // A peer that vanished or broke the framing: its doing, logged without a stack.
+    socket.on('error', (err: Error & { code?: string }) =>
+      log.debug({ requestId, route: ROUTE, reason: err.code ?? err.message }, 'a graphql-ws socket failed'),
+    );
     let pongWait: NodeJS.Timeout | null = null;
     const ping = setInterval(() => {
       if (socket.readyState !== socket.OPEN) return;
@@ -60,7 +69,13 @@ export function serveGraphQLWs<
                 text === null ? 'binary frames are not used' : 'unexpected message type',
               );
             cb(text).catch((err: unknown) => {
-              log.error({ err }, 'handling a graphql-ws message failed');
+              // Sending to a client that has gone meanwhile fails too; that is not a server fault.
+              if (socket.readyState !== socket.OPEN) {
+                const reason = disconnectCode(err) ?? (err instanceof Error ? err.message : String(err));
+                log.debug({ requestId, route: ROUTE, reason }, 'a graphql-ws client went away mid-message');
+                return;
+              }
+              log.error({ err, requestId }, 'handling a graphql-ws message failed');
               socket.close(CloseCode.InternalServerError, 'internal error; the server log has the details');
             });
           }),
@@ -74,6 +89,11 @@ export function serveGraphQLWs<
     });
   });
   return {
+    /**
+     * Stops accepting (upgrade requests then reach the HTTP server, which answers 503 while it drains)
+     * and closes every socket with 1001 "going away"; resolves when they have all closed. A peer that does
+     * not complete the closing handshake is cut by the HTTP server's drain.
+     */
     async dispose() {
       for (const client of wss.clients) client.close(1001, 'the server is shutting down');
       wss.removeAllListeners('connection');
