@@ -1,6 +1,7 @@
 import type { ObjectsConfig } from '../lib/config/config.js';
 import type { FilesystemObjectStore, ObjectStore } from '../lib/objects/index.js';
 import { createObjectStore } from '../lib/objects/index.js';
+import type { Logger } from './logger.js';
 import type { StorageBackendSpec } from '../subgraphs/media/index.js';
 
 /** The configured object store, described as the storage backend the media subgraph advertises. */
@@ -10,13 +11,23 @@ export interface ObjectStorage {
   readonly filesystem?: FilesystemObjectStore;
 }
 
-export async function openObjectStorage(config: ObjectsConfig, publicUrl: string): Promise<ObjectStorage> {
+export async function openObjectStorage(
+  config: ObjectsConfig,
+  publicUrl: string,
+  log: Logger,
+): Promise<ObjectStorage> {
   if (config.kind === 'filesystem') {
     const store = await createObjectStore({
       kind: 'filesystem',
       root: config.root,
       publicBaseUrl: publicUrl,
       signingKeyPath: config.signingKeyPath,
+      onError: (err, req, res) => {
+        const details = { err, requestId: res.getHeader('x-request-id'), method: req.method };
+        // A client that went away mid-transfer broke the request, not the store.
+        if (req.socket.destroyed) log.debug(details, 'an object transfer ended with the client gone');
+        else log.error(details, 'the object store endpoint failed');
+      },
     });
     return {
       filesystem: store,

@@ -104,7 +104,7 @@ export async function startService(
     if (tail) closers.push(() => tail.close());
     let media: MediaSubgraph | undefined;
     if (role === 'embedded' || role === 'media') {
-      const objects = await openObjectStorage(config.objects, publicUrl);
+      const objects = await openObjectStorage(config.objects, publicUrl, log.child({ component: 'objects' }));
       const opened = await createMediaSubgraph({
         executor: executor!,
         storage: [objects.spec],
@@ -212,15 +212,14 @@ export async function startService(
           checks.push({ name: `subgraph ${name}`, check: () => probeSubgraph(subgraphUrl!, internal) });
     } else {
       const subgraph = role === 'media' ? media! : analytics!;
-      const server: ApolloServer<BaseContext & { caller: Caller }> = await createSubgraphServer(
-        subgraph.schema,
-        serverOptions,
-      );
+      const server: ApolloServer<BaseContext & { caller: Caller; requestId: string }> =
+        await createSubgraphServer(subgraph.schema, serverOptions);
       closers.push(() => server.stop());
       graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
         serveGraphQL(server, req, res, {
           ...(role === 'media' ? media!.createContext(caller.principal) : analytics!.createContext()),
           caller,
+          requestId,
         }),
       );
     }

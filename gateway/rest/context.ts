@@ -25,7 +25,8 @@ export class RestContext {
 
   param(name: string): string {
     const value = this.params[name];
-    if (value === undefined) throw new HttpError(500, 'InternalError', `route has no parameter ${name}`);
+    // A routing table bug, not the client's: a plain error, which the HTTP server logs as a 500.
+    if (value === undefined) throw new Error(`the route ${this.path} has no parameter ${name}`);
     return value;
   }
 
