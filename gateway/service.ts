@@ -27,6 +27,7 @@ import { serveGraphQL } from './http/apollo-handler.js';
 import { HttpError } from './http/errors.js';
 import type { Route } from './http/server.js';
 import { exact, HttpServer, under } from './http/server.js';
+import { fragmentPrecheck, MAX_GRAPHQL_TOKENS } from './limits/index.js';
 import { CachingLocalDataSource } from './local-data-source.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -176,7 +177,7 @@ export async function startService(
       const server = gatewayServer.server;
       closers.push(() => server.stop());
       graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
-        serveGraphQL(server, req, res, { requestId, caller }),
+        serveGraphQL(server, req, res, { requestId, caller }, { precheck: clientDocumentPrecheck }),
       );
       rest = restApi(server, publicUrl, authenticator);
       if (tail) {
@@ -258,6 +259,9 @@ export async function startService(
     throw error;
   }
 }
+
+/** What the gateway checks in a client's query text before Apollo parses and validates it. */
+const clientDocumentPrecheck = (query: unknown) => fragmentPrecheck(query, MAX_GRAPHQL_TOKENS);
 
 /** A subgraph is reachable (and accepts the gateway's internal token) when it answers a trivial query. */
 async function probeSubgraph(url: string, internal?: InternalTokens): Promise<void> {
