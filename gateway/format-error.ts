@@ -3,7 +3,17 @@ import { codeInChain } from './limits/index.js';
 import type { Logger } from './logger.js';
 
 /** Messages we write for internal errors ourselves; anything else with that code may hold internals. */
-const SAFE_INTERNAL = 'internal error; the server log has the details';
+export const SAFE_INTERNAL = 'internal error; the server log has the details';
+
+/**
+ * Codes of failures that are ours, not the client's: their messages may hold internals, so clients get
+ * SAFE_INTERNAL, and the cause goes to the log. DOWNSTREAM_SERVICE_ERROR is what the gateway makes of a
+ * subgraph error without a code (a subgraph that failed, or could not be reached).
+ */
+export const INTERNAL_CODES: ReadonlySet<string> = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'DOWNSTREAM_SERVICE_ERROR',
+]);
 
 /**
  * Apollo reports every validation error as GRAPHQL_VALIDATION_FAILED, also those our own rules and
@@ -26,18 +36,30 @@ function isUncodedClientError(error: unknown): boolean {
 }
 
 /**
- * The last word on what an error tells a client: its code and message, never a stack trace or the
- * internals of an unexpected failure (those go to the log, with the request's id).
+ * The code a client sees for `error`, whose own (or Apollo's) code is `code`: one decision, shared by
+ * what clients are told (formatError) and what is logged (error-log-plugin.ts).
  */
-export function formatError(log: Logger) {
+export function clientCode(code: unknown, error: unknown): string {
+  return (
+    (code === 'GRAPHQL_VALIDATION_FAILED' ? ownCode(error) : undefined) ??
+    (isUncodedClientError(error) ? 'BAD_REQUEST' : undefined) ??
+    (typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR')
+  );
+}
+
+/**
+ * The last word on what an error tells a client: its code and message, never a stack trace or the
+ * internals of an unexpected failure. Internal errors are logged with their cause and request id by
+ * error-log-plugin.ts; the few that never pass a request's plugins (Apollo failing outside its request
+ * pipeline) are logged here, where `alreadyLogged` says which ones the plugin has not seen.
+ */
+export function formatError(log: Logger, alreadyLogged: (error: unknown) => boolean = () => false) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code =
-      (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' ? ownCode(error) : undefined) ??
-      (isUncodedClientError(error) ? 'BAD_REQUEST' : undefined) ??
-      (typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : 'INTERNAL_SERVER_ERROR');
+    const code = clientCode(formatted.extensions?.code, error);
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
-    if (code === 'INTERNAL_SERVER_ERROR' && formatted.message !== SAFE_INTERNAL) {
-      log.error({ err: error, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    if (INTERNAL_CODES.has(code)) {
+      if (!alreadyLogged(error))
+        log.error({ err: error, code, path: formatted.path }, 'unexpected error in a GraphQL request');
       return {
         message: SAFE_INTERNAL,
         path: formatted.path,

@@ -8,6 +8,7 @@ import type { CallerContext } from './auth/graphql-scope-plugin.js';
 import { scopePlugin } from './auth/graphql-scope-plugin.js';
 import { operationResolutionPlugin } from './operation-resolution-plugin.js';
 import type { InternalTokens } from './auth/internal-token.js';
+import { errorLogPlugin } from './error-log-plugin.js';
 import { formatError } from './format-error.js';
 import { gatewayValidationRules, MAX_GRAPHQL_TOKENS, resultSizePlugin } from './limits/index.js';
 import type { Logger } from './logger.js';
@@ -44,13 +45,15 @@ export async function createGatewayServer(
   const gateway = new ApolloGateway({ supergraphSdl, buildService: (s) => dataSource(s) });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => (apiSchema = loaded));
+  const logged = new WeakSet<object>();
   const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection,
     validationRules: gatewayValidationRules(),
-    ...sharedOptions(options),
+    ...sharedOptions(options, logged),
     plugins: [
       options.metrics.plugin(),
+      errorLogPlugin<GatewayContext>(options.log, logged),
       operationResolutionPlugin<GatewayContext>(),
       scopePlugin<GatewayContext>(),
       resultSizePlugin<GatewayContext>(),
@@ -74,23 +77,32 @@ export async function createSubgraphServer<T extends CallerContext>(
   schema: GraphQLSchema,
   options: ServerOptions,
 ): Promise<ApolloServer<T>> {
+  const logged = new WeakSet<object>();
   const server = new ApolloServer<T>({
     schema,
     introspection: true,
-    ...sharedOptions(options),
-    plugins: [options.metrics.plugin(), operationResolutionPlugin<T>(), scopePlugin<T>()],
+    ...sharedOptions(options, logged),
+    plugins: [
+      options.metrics.plugin(),
+      errorLogPlugin<T>(options.log, logged),
+      operationResolutionPlugin<T>(),
+      scopePlugin<T>(),
+    ],
   });
   await server.start();
   return server;
 }
 
-/** What every GraphQL server of the store does the same way. */
-function sharedOptions(options: ServerOptions) {
+/** What every GraphQL server of the store does the same way; `logged` holds errors already logged. */
+function sharedOptions(options: ServerOptions, logged: WeakSet<object>) {
   return {
     // Bounds the parser's work (and its recursion) before any validation rule runs.
     parseOptions: { maxTokens: MAX_GRAPHQL_TOKENS },
     includeStacktraceInErrorResponses: false,
-    formatError: formatError(options.log),
+    formatError: formatError(
+      options.log,
+      (error) => typeof error === 'object' && error !== null && logged.has(error),
+    ),
     logger: options.log,
     // Apollo's own SIGINT/SIGTERM handlers stop the server at once and then re-raise the signal, killing
     // the process before the HTTP drain has answered what is in flight. The process composes its

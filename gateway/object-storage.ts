@@ -2,6 +2,7 @@ import type { ObjectsConfig } from '../lib/config/config.js';
 import type { FilesystemObjectStore, ObjectStore } from '../lib/objects/index.js';
 import { createObjectStore } from '../lib/objects/index.js';
 import type { StorageBackendSpec } from '../subgraphs/media/index.js';
+import { isClientDisconnect } from './http/client-disconnect.js';
 import type { Logger } from './logger.js';
 
 /** The configured object store, described as the storage backend the media subgraph advertises. */
@@ -22,9 +23,17 @@ export async function openObjectStorage(
       root: config.root,
       publicBaseUrl: publicUrl,
       signingKeyPath: config.signingKeyPath,
-      // The endpoint answers these with a 500 and no details; the cause goes to the log. (Clients that
-      // hang up mid-transfer are not reported here: the handler tells them apart.)
-      onError: (err) => log.error({ err }, 'the object store endpoint failed a request'),
+      // The endpoint answers these with a 500 and no details; the cause goes to the log, except for a
+      // client that went away mid-transfer, which broke the request, not the store.
+      onError: (err, req, res) => {
+        const details = { err, requestId: res.getHeader('x-request-id'), method: req.method };
+        if (isClientDisconnect(err, req.socket))
+          log.debug(
+            { requestId: details.requestId, reason: String(err) },
+            'an object transfer ended with the client gone',
+          );
+        else log.error(details, 'the object store endpoint failed a request');
+      },
     });
     return {
       filesystem: store,

@@ -27,6 +27,7 @@ import { serveGraphQL } from './http/apollo-handler.js';
 import { HttpError } from './http/errors.js';
 import type { Route } from './http/server.js';
 import { exact, HttpServer, under } from './http/server.js';
+import { fragmentPrecheck, MAX_GRAPHQL_TOKENS } from './limits/index.js';
 import { CachingLocalDataSource } from './local-data-source.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -191,7 +192,7 @@ export async function startService(
       const server = gatewayServer.server;
       closers.push(() => server.stop());
       graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
-        serveGraphQL(server, req, res, { requestId, caller }),
+        serveGraphQL(server, req, res, { requestId, caller }, { precheck: clientDocumentPrecheck }),
       );
       rest = restApi(server, publicUrl, authenticator);
       if (tail) {
@@ -227,15 +228,14 @@ export async function startService(
           checks.push({ name: `subgraph ${name}`, check: () => probeSubgraph(subgraphUrl!, internal) });
     } else {
       const subgraph = role === 'media' ? media! : analytics!;
-      const server: ApolloServer<BaseContext & { caller: Caller }> = await createSubgraphServer(
-        subgraph.schema,
-        serverOptions,
-      );
+      const server: ApolloServer<BaseContext & { caller: Caller; requestId: string }> =
+        await createSubgraphServer(subgraph.schema, serverOptions);
       closers.push(() => server.stop());
       graphqlRoute = authenticatedGraphQL(authenticator, (req, res, requestId, caller) =>
         serveGraphQL(server, req, res, {
           ...(role === 'media' ? media!.createContext(caller.principal) : analytics!.createContext()),
           caller,
+          requestId,
         }),
       );
     }
@@ -271,6 +271,9 @@ export async function startService(
     throw error;
   }
 }
+
+/** What the gateway checks in a client's query text before Apollo parses and validates it. */
+const clientDocumentPrecheck = (query: unknown) => fragmentPrecheck(query, MAX_GRAPHQL_TOKENS);
 
 /** A subgraph is reachable (and accepts the gateway's internal token) when it answers a trivial query. */
 async function probeSubgraph(url: string, internal?: InternalTokens): Promise<void> {

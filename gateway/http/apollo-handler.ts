@@ -1,38 +1,67 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { MAX_GRAPHQL_BODY_BYTES } from '../limits/index.js';
-import { HttpError } from './errors.js';
 import { readBody } from './read-body.js';
+import { parseStrictJson, queryStringProblem, strictUtf8, surrogateProblem } from './strict-text.js';
+
+export interface ServeGraphQLOptions {
+  /**
+   * A check of the query text before Apollo parses and validates it (the gateway's fragment bounds):
+   * the error to answer with (400), or undefined to go on.
+   */
+  readonly precheck?: (query: unknown) => GraphQLError | undefined;
+}
 
 /**
  * Apollo Server on plain node:http (what the Express integration does, without Express): the request
  * becomes an HTTPGraphQLRequest (body up to MAX_GRAPHQL_BODY_BYTES), run with `contextValue`, and the
- * response is written back, streamed when Apollo streams it.
+ * response is written back, streamed when Apollo streams it. Text that is not well-formed Unicode
+ * (strict-text.ts) and documents the precheck refuses get a 400 with a GraphQL error body, as Apollo
+ * answers a malformed request itself, before Apollo does any work on them.
  */
 export async function serveGraphQL<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
   contextValue: TContext,
+  options: ServeGraphQLOptions = {},
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers))
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   const url = new URL(req.url ?? '/', 'http://localhost');
   let body: unknown;
+  let query: unknown;
   if (req.method === 'POST') {
-    const raw = await readBody(req, MAX_GRAPHQL_BODY_BYTES);
-    const text = raw.toString('utf8');
+    const text = strictUtf8(await readBody(req, MAX_GRAPHQL_BODY_BYTES));
+    if (text === undefined)
+      return refuse(res, 'BAD_REQUEST', 'the request body is not valid UTF-8; send it encoded as UTF-8');
     if ((headers.get('content-type') ?? '').includes('json')) {
-      try {
-        body = text.length ? JSON.parse(text) : undefined;
-      } catch {
-        throw new HttpError(400, 'BadRequest', 'the request body is not valid JSON');
-      }
+      const parsed = text.length ? parseStrictJson(text) : { ok: true as const, value: undefined };
+      if (!parsed.ok) return refuse(res, 'BAD_REQUEST', parsed.problem);
+      body = parsed.value;
+      query = (body as { query?: unknown } | null)?.query;
     } else {
       body = text;
     }
+  } else {
+    const problem = queryStringProblem(url.search.slice(1));
+    if (problem !== undefined) return refuse(res, 'BAD_REQUEST', problem);
+    for (const name of ['variables', 'extensions']) {
+      const value = url.searchParams.get(name);
+      const surrogate = value === null ? undefined : surrogateProblem(value, `the ${name} parameter`);
+      if (surrogate !== undefined) return refuse(res, 'BAD_REQUEST', surrogate);
+    }
+    query = url.searchParams.get('query');
+  }
+  const refused = options.precheck?.(query);
+  if (refused) {
+    const code = refused.extensions['code'];
+    return refuse(res, typeof code === 'string' ? code : 'BAD_REQUEST', refused.message, {
+      ...refused.extensions,
+    });
   }
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
@@ -50,4 +79,19 @@ export async function serveGraphQL<TContext extends BaseContext>(
     res.write(chunk);
   }
   res.end();
+}
+
+/** A 400 with a GraphQL error body, as Apollo answers requests it cannot run. */
+function refuse(
+  res: ServerResponse,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): void {
+  const text = JSON.stringify({ errors: [{ message, extensions: { ...extensions, code } }] });
+  res.writeHead(400, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
 }

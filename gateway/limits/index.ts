@@ -5,10 +5,18 @@ import { maxDepthRule } from './depth.js';
 import { maxRootFieldsRule } from './root-fields.js';
 import { maxListDepthRule } from './list-depth.js';
 import { finiteNumbersRule } from './finite-numbers.js';
+import { fragmentLimitsRule } from './fragments.js';
 
 export { codeInChain, LIMIT_ERROR_CODES, limitErrorCode } from './errors.js';
 export { estimatedObjects, MAX_RESULT_OBJECTS, resultSizePlugin, resultTooLarge } from './result-size.js';
 export type { LimitErrorCode } from './errors.js';
+export {
+  DEFAULT_FRAGMENT_LIMITS,
+  fragmentLimitsRule,
+  fragmentPrecheck,
+  fragmentShapeError,
+} from './fragments.js';
+export type { FragmentLimits } from './fragments.js';
 export { maxAliasesRule, maxDepthRule, maxFieldsRule, maxListDepthRule, maxRootFieldsRule };
 
 /**
@@ -68,9 +76,10 @@ export function limitRules(limits: Partial<GraphQLLimits> = {}): ValidationRule[
 }
 
 /**
- * The rules the gateway adds to graphql-js's own, on HTTP and on graphql-ws alike: the limits, and
- * number literals a double can hold (finite-numbers.ts).
+ * The rules the gateway adds to graphql-js's own, on HTTP and on graphql-ws alike: the limits, the
+ * fragment bounds (also checked before validation by every transport: fragments.ts), and number literals
+ * a double can hold (finite-numbers.ts).
  */
 export function gatewayValidationRules(): ValidationRule[] {
-  return [...limitRules(), finiteNumbersRule];
+  return [...limitRules(), fragmentLimitsRule, finiteNumbersRule];
 }

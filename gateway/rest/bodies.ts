@@ -250,7 +250,7 @@ export function flowCollectionInput(body: unknown) {
 }
 
 const segmentBody = z.object({
-  object_id: z.string().min(1, 'must not be empty'),
+  object_id: z.string(),
   timerange,
   ts_offset: timestamp.optional(),
   last_duration: timestamp.optional(),

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../http/errors.js';
 import { readBody } from '../http/read-body.js';
+import { parseStrictJson, strictUtf8 } from '../http/strict-text.js';
 import type { GraphQLRunner } from './graphql.js';
 import { QueryParams } from './query.js';
 
@@ -25,7 +26,8 @@ export class RestContext {
 
   param(name: string): string {
     const value = this.params[name];
-    if (value === undefined) throw new HttpError(500, 'InternalError', `route has no parameter ${name}`);
+    // A routing table bug, not the client's: a plain error, which the HTTP server logs as a 500.
+    if (value === undefined) throw new Error(`the route ${this.path} has no parameter ${name}`);
     return value;
   }
 
@@ -48,10 +50,15 @@ export class RestContext {
           ? `the body must be application/json, not ${type.slice(0, 60)}`
           : 'the body must be sent with Content-Type: application/json',
       );
-    try {
-      return JSON.parse(raw.toString('utf8')) as unknown;
-    } catch {
-      throw new HttpError(400, 'BadRequest', 'the request body is not valid JSON');
-    }
+    const text = strictUtf8(raw);
+    if (text === undefined)
+      throw new HttpError(
+        400,
+        'BadRequest',
+        'the request body is not valid UTF-8; JSON must be sent as UTF-8',
+      );
+    const parsed = parseStrictJson(text);
+    if (!parsed.ok) throw new HttpError(400, 'BadRequest', parsed.problem);
+    return parsed.value;
   }
 }

@@ -1,6 +1,7 @@
 import { parseTimeRange, validateUuid } from '../../lib/tams/index.js';
 import type { TimeRange } from '../../lib/tams/index.js';
 import { HttpError } from '../http/errors.js';
+import { queryStringProblem } from '../http/strict-text.js';
 
 /**
  * Query parameters of the 7.0 routes. Known parameters with bad values are a 400 naming the parameter
@@ -11,6 +12,9 @@ export class QueryParams {
   private readonly params: URLSearchParams;
 
   constructor(readonly raw: string) {
+    // URLSearchParams decodes leniently (`%FF` becomes U+FFFD): text that is not UTF-8 is refused first.
+    const problem = queryStringProblem(raw);
+    if (problem !== undefined) throw new HttpError(400, 'BadRequest', problem);
     this.params = new URLSearchParams(raw);
   }
 

@@ -16,12 +16,14 @@ import {
 import { missingScope } from '../auth/graphql-scope-plugin.js';
 import {
   estimatedObjects,
+  fragmentShapeError,
   gatewayValidationRules,
   MAX_GRAPHQL_BODY_BYTES,
   MAX_GRAPHQL_TOKENS,
   MAX_RESULT_OBJECTS,
   resultTooLarge,
 } from '../limits/index.js';
+import { loneSurrogatePath } from '../http/strict-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { DerivedQuery } from './derived-query.js';
@@ -148,6 +150,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
         if (!auth) return [coded('connection is not authenticated', 'UNAUTHENTICATED')];
         if (auth.operations >= maxOperations)
           return [coded(`at most ${maxOperations} operations may be open on one connection`, 'BAD_REQUEST')];
+        // ws refuses frames that are not UTF-8 (close 1007); JSON escapes can still make lone surrogates.
+        const surrogate = loneSurrogatePath({ variables: payload.variables, extensions: payload.extensions });
+        if (surrogate !== undefined)
+          return [
+            coded(`${surrogate} holds a lone UTF-16 surrogate escape, which is not text`, 'BAD_REQUEST'),
+          ];
         const schema = options.schema();
         let document: DocumentNode;
         try {
@@ -160,6 +168,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
             ),
           ];
         }
+        // Fragment bounds before validation: graphql-js's own rules cost more than linear time on
+        // fragment chains (limits/fragments.ts); the same check as the HTTP endpoint's precheck.
+        const shape = fragmentShapeError(document);
+        if (shape) return [shape];
         const invalid = validate(schema, document, [...specifiedRules, ...gatewayValidationRules()]);
         if (invalid.length)
           return invalid.map(

@@ -1,3 +1,4 @@
+import type { ObjectErrorListener } from './filesystem-handler.js';
 import { createFilesystemObjectStore } from './filesystem-store.js';
 import type { FilesystemObjectStore } from './filesystem-store.js';
 import { createS3ObjectStore } from './s3-store.js';
@@ -17,7 +18,7 @@ export interface FilesystemStoreConfig {
   readonly mountPath?: string;
   /** Default 10 GiB. */
   readonly maxObjectBytes?: number;
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ObjectErrorListener;
 }
 
 export interface S3StoreConfig {

@@ -10,7 +10,7 @@ export type ObjectStoreErrorCode =
   | 'ACCESS_DENIED'
   /** No usable credentials could be resolved or refreshed. */
   | 'CREDENTIALS_UNAVAILABLE'
-  /** The object id is not usable as a key (empty, NUL, lone surrogate, `.`/`..` segment, too long). */
+  /** The object id breaks the rules of object-id.ts (control characters, dot or empty segments, length...). */
   | 'INVALID_OBJECT_ID'
   /** Another argument is out of range (expiry, content type, ...). */
   | 'INVALID_ARGUMENT'

@@ -13,14 +13,20 @@ import type { UrlSigner } from './url-signature.js';
  */
 export type ObjectRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
+/** Told about a failure of the handler, with the request it broke (for logging). */
+export type ObjectErrorListener = (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
+
 export interface FilesystemHandlerOptions {
   readonly directory: ObjectDirectory;
   readonly signer: UrlSigner;
   readonly mountPath: string;
   readonly clock: () => number;
   readonly maxObjectBytes: number;
-  /** Told about failures answered with 500 (their details stay out of the response). */
-  readonly onError?: ((error: unknown) => void) | undefined;
+  /**
+   * Told about failures answered with 500 (their details stay out of the response), with the request
+   * they broke: a client that went away mid-transfer is not the store failing.
+   */
+  readonly onError?: ObjectErrorListener | undefined;
 }
 
 // The longest path segment a valid id can arrive as: every UTF-8 byte percent-encoded.
@@ -39,7 +45,7 @@ export function createFilesystemHandler(options: FilesystemHandlerOptions): Obje
     try {
       await serve(req, res, path.slice(prefix.length), q === -1 ? '' : url.slice(q + 1));
     } catch (e) {
-      onError?.(e);
+      onError?.(e, req, res);
       if (!res.headersSent) {
         sendError(res, 500, 'OBJECT_STORE_UNAVAILABLE', 'the object store failed; retry later');
       } else {

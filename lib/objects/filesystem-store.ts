@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describeValue } from '../tams/index.js';
 import { ObjectStoreError } from './errors.js';
-import type { ObjectRequestHandler } from './filesystem-handler.js';
+import type { ObjectErrorListener, ObjectRequestHandler } from './filesystem-handler.js';
 import { createFilesystemHandler } from './filesystem-handler.js';
 import { ObjectDirectory } from './filesystem-layout.js';
 import { assertObjectId } from './object-id.js';
@@ -30,7 +30,7 @@ export interface FilesystemObjectStoreOptions {
   /** Largest object a PUT may upload; default 10 GiB. */
   readonly maxObjectBytes?: number;
   /** Told about failures the handler answered with 500, for logging. */
-  readonly onError?: (error: unknown) => void;
+  readonly onError?: ObjectErrorListener;
 }
 
 export interface FilesystemObjectStore extends ObjectStore {

@@ -59,7 +59,9 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
     throw new ObjectStoreError('MISCONFIGURED', 'the S3 bucket name must not be empty');
   }
   if (prefix !== '') {
-    const problem = objectIdProblem(prefix, MAX_OBJECT_ID_BYTES - 1);
+    // A prefix starts every key: it must be what an id may be once something follows (`tams/` is fine).
+    // A valid id after it then cannot complete a bad segment: that id's first segment would be bad too.
+    const problem = objectIdProblem(`${prefix}x`);
     if (problem !== undefined) {
       throw new ObjectStoreError(
         'MISCONFIGURED',

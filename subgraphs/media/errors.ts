@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ExecutorError } from '../../lib/executor/index.js';
+import { ObjectStoreError } from '../../lib/objects/index.js';
 
 /**
  * Domain errors of the media subgraph. Each has a stable `extensions.code`; the REST shim maps the code
@@ -9,6 +10,7 @@ export const ERROR_STATUS = {
   BAD_REQUEST: 400,
   BAD_USER_INPUT: 400,
   INVALID_ID: 400,
+  INVALID_OBJECT_ID: 400,
   INVALID_TIMERANGE: 400,
   INVALID_PAGE_KEY: 400,
   SEGMENT_OVERLAP: 400,
@@ -89,10 +91,37 @@ export function fromExecutorError(error: ExecutorError): DomainError {
   }
 }
 
+/**
+ * Object-store errors reaching a resolver: an id or argument the store cannot take is the caller's (400;
+ * the domain checks ids first, so this is a backend's own limit such as an S3 prefix's share of the key);
+ * an unreachable store is 503; anything else (credentials, configuration) is ours.
+ */
+export function fromObjectStoreError(error: ObjectStoreError): DomainError {
+  switch (error.code) {
+    case 'INVALID_OBJECT_ID':
+      return new DomainError('INVALID_OBJECT_ID', error.message, { cause: error });
+    case 'INVALID_ARGUMENT':
+    case 'OBJECT_TOO_LARGE':
+      return new DomainError('BAD_REQUEST', error.message, { cause: error });
+    case 'OBJECT_STORE_UNAVAILABLE':
+      return new DomainError('SERVICE_UNAVAILABLE', `the object store is temporarily unavailable`, {
+        cause: error,
+      });
+    case 'ACCESS_DENIED':
+    case 'CREDENTIALS_UNAVAILABLE':
+    case 'INVALID_SIGNING_KEY':
+    case 'MISCONFIGURED':
+      return new DomainError('INTERNAL_SERVER_ERROR', 'internal error; the server log has the details', {
+        cause: error,
+      });
+  }
+}
+
 /** Any error thrown below a resolver, as the GraphQL error clients should see. */
 export function toDomainError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
   if (error instanceof ExecutorError) return fromExecutorError(error);
+  if (error instanceof ObjectStoreError) return fromObjectStoreError(error);
   return new DomainError('INTERNAL_SERVER_ERROR', 'internal error; the server log has the details', {
     cause: error,
   });

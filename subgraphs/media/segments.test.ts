@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isIn } from '../../lib/executor/index.js';
+import { ObjectStoreError } from '../../lib/objects/index.js';
 import type { MediaHarness } from './test-support/media-harness.js';
 import { openMediaHarness } from './test-support/media-harness.js';
 import {
@@ -72,7 +74,50 @@ describe('storage allocation', () => {
     );
     expect(await h.errorCode(ALLOCATE, { flowId: randomUUID() })).toBe('NOT_FOUND');
   });
+
+  it.each(['.', '..', 'a/.', 'c/./d', '', '/x', 'x//y', 'a\nb', 'x\uD800'])(
+    'refuses the object id %j with INVALID_OBJECT_ID, allocating nothing',
+    async (id) => {
+      const flowId = await createFlow(h);
+      expect(await h.errorCode(ALLOCATE, { flowId, input: { objectIds: ['fine', id] } })).toBe(
+        'INVALID_OBJECT_ID',
+      );
+      // The executor cannot even look up a lone surrogate (it has no UTF-8 form): only 'fine' is asked.
+      expect(await objectRows(['fine', id].filter((i) => !/[\uD800-\uDFFF]/.test(i)))).toEqual([]);
+    },
+  );
+
+  it('a failure of the object store leaves nothing allocated, so a retry is as if it never happened', async () => {
+    const flowId = await createFlow(h);
+    const ids = [`retry/${randomUUID()}`, `retry/${randomUUID()}`];
+    const presign = vi.spyOn(h.objects, 'presignPut');
+    presign.mockImplementationOnce(() => {
+      throw new ObjectStoreError('OBJECT_STORE_UNAVAILABLE', 'the disk is gone for a moment');
+    });
+    try {
+      expect(await h.errorCode(ALLOCATE, { flowId, input: { objectIds: ids } })).toBe('SERVICE_UNAVAILABLE');
+      expect(await objectRows(ids)).toEqual([]);
+      const retried = await h.run<{ allocateStorage: { mediaObjects: { objectId: string }[] } }>(ALLOCATE, {
+        flowId,
+        input: { objectIds: ids },
+      });
+      expect(retried.data!.allocateStorage.mediaObjects.map((o) => o.objectId)).toEqual(ids);
+      expect(await objectRows(ids)).toEqual([...ids].sort());
+    } finally {
+      presign.mockRestore();
+    }
+  });
 });
+
+async function objectRows(ids: string[]): Promise<string[]> {
+  const page = await h.executor.select({
+    table: 'objects',
+    columns: ['id'],
+    where: isIn('id', ids),
+    limit: 10,
+  });
+  return page.rows.map((r) => r.id).sort();
+}
 
 describe('registering segments', () => {
   it('adds segments, updates the flow’s timerange and emits segments_added with the stored segments', async () => {
@@ -132,6 +177,7 @@ describe('registering segments', () => {
         getUrls: [{ url: 'https://cdn.example/3', label: 'local' }],
       },
       { objectId: o3, timerange: '[80:0_81:0)', sampleCount: -1 },
+      { objectId: 'a/../b', timerange: '[90:0_91:0)', getUrls: [{ url: 'https://cdn.example/4' }] },
     ]);
     expect(failed.map((f) => [f.index, f.error.type])).toEqual([
       [0, 'SEGMENT_OVERLAP'],
@@ -143,6 +189,7 @@ describe('registering segments', () => {
       [7, 'BAD_REQUEST'],
       [8, 'RESERVED_URL_LABEL'],
       [9, 'BAD_REQUEST'],
+      [10, 'INVALID_OBJECT_ID'],
     ]);
     expect(failed[0]).toMatchObject({ objectId: o2, timerange: '[5:0_15:0)' });
     const { data } = await h.run<{ flow: { segments: { nodes: { timerange: string }[] } } }>(SEGMENTS, {

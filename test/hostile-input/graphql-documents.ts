@@ -175,6 +175,54 @@ const limitBreakers = fc.oneof(
   ),
 );
 
+/**
+ * Fragment shapes whose validation and query planning cost grows faster than the document (issue 10),
+ * all beyond the gateway's fragment bounds (gateway/limits/fragments.ts: 100 definitions, nesting 10,
+ * 500 spreads): refused with QUERY_TOO_COMPLEX before any of that work. A mutation behind such a chain
+ * must be refused as well.
+ */
+function fragmentShapes(fx: Fixtures): fc.Arbitrary<GraphQLOperation> {
+  const chain = (n: number, on: string, body: (i: number, next: string) => string) =>
+    Array.from(
+      { length: n },
+      (_, i) => `fragment F${i} on ${on} { ${body(i, i + 1 < n ? `...F${i + 1}` : '')} }`,
+    ).join(' ');
+  return fc.oneof(
+    fc.integer({ min: 11, max: 2000 }).map((n): GraphQLOperation => ({
+      query: `{ ...F0 } ${chain(n, 'Query', (_, next) => next || '__typename')}`,
+      mutation: false,
+      intent: `fragment chain of ${n}`,
+    })),
+    fc.integer({ min: 11, max: 800 }).map((n): GraphQLOperation => ({
+      query: `{ flows { nodes { ...F0 } } } ${chain(n, 'Flow', (_, next) => `id label ${next}`)}`,
+      mutation: false,
+      intent: `fragment chain of ${n} on a type with fields`,
+    })),
+    fc.integer({ min: 501, max: 3000 }).map((n): GraphQLOperation => ({
+      query: `{ flows { nodes { ...A } } } fragment A on Flow { ${'...B '.repeat(n)}} fragment B on Flow { id }`,
+      mutation: false,
+      intent: `one fragment spread ${n} times`,
+    })),
+    fc.integer({ min: 101, max: 1000 }).map((n): GraphQLOperation => ({
+      query:
+        `{ flows { nodes { ${Array.from({ length: n }, (_, i) => `...D${i}`).join(' ')} } } } ` +
+        Array.from({ length: n }, (_, i) => `fragment D${i} on Flow { id label }`).join(' '),
+      mutation: false,
+      intent: `${n} distinct fragments, each spread once`,
+    })),
+    fc.integer({ min: 11, max: 1000 }).map((n): GraphQLOperation => ({
+      query: `{ ${'... on Query { '.repeat(n)}service { name }${' }'.repeat(n)} }`,
+      mutation: false,
+      intent: `inline fragments nested ${n} deep`,
+    })),
+    fc.integer({ min: 11, max: 300 }).map((n): GraphQLOperation => ({
+      query: `mutation { ...F0 } ${chain(n, 'Mutation', (_, next) => next || `setSourceLabel(id: "${fx.source}", label: "through ${n} fragments") { id }`)}`,
+      mutation: true,
+      intent: `a mutation behind a fragment chain of ${n}`,
+    })),
+  );
+}
+
 /** Stand-ins for the fixtures and literals of a read template, for syntax garbage made of its text. */
 const PLACEHOLDER_FIXTURES: Fixtures = {
   flow: 'f',
@@ -235,6 +283,7 @@ export function graphqlOperations(fx: Fixtures): fc.Arbitrary<GraphQLOperation> 
       { weight: 4, arbitrary: readDocument(fx) },
       { weight: 2, arbitrary: readWithVariables(fx) },
       { weight: 2, arbitrary: limitBreakers },
+      { weight: 1, arbitrary: fragmentShapes(fx) },
       {
         weight: 2,
         arbitrary: syntaxGarbage.map((query): GraphQLOperation => ({

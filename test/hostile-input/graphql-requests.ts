@@ -11,6 +11,8 @@ import {
   hostileJsonValue,
   invalidUtf8Json,
   json,
+  NOT_UNICODE_MARKER,
+  notUnicode,
   protoObject,
   withOwnKey,
 } from './hostile-json.js';
@@ -94,10 +96,22 @@ interface Body {
   readonly mutation: boolean;
 }
 
+/**
+ * A mutation that would run, in a body whose text is not Unicode (issue 10): raw bytes that are not UTF-8
+ * or a lone surrogate escape in a variable. A lenient decoder would store the label mangled.
+ */
+function notUnicodeMutation(fx: Fixtures): fc.Arbitrary<Body> {
+  return notUnicode({
+    query: 'mutation Rename($id: ID!, $label: String) { setSourceLabel(id: $id, label: $label) { id } }',
+    variables: { id: fx.source, label: `renamed ${NOT_UNICODE_MARKER}` },
+  }).map(({ body, intent }) => ({ body, intent: `mutation with ${intent}`, mutation: true }));
+}
+
 /** POST bodies: an envelope as JSON, a batch, or something that is no envelope at all. */
 function postBody(fx: Fixtures): fc.Arbitrary<Body> {
   const ops = graphqlOperations(fx);
   return fc.oneof(
+    { weight: 1, arbitrary: notUnicodeMutation(fx) },
     {
       weight: 12,
       arbitrary: ops.chain((op) =>
@@ -135,7 +149,7 @@ function postBody(fx: Fixtures): fc.Arbitrary<Body> {
 /** `/graphql?query=...&variables=...`: encoded properly, broken, repeated or missing. */
 function getTarget(fx: Fixtures): fc.Arbitrary<{ target: string; intent: string; mutation: boolean }> {
   return fc
-    .tuple(graphqlOperations(fx), fc.nat(11), hostileString, fc.constantFrom(...BROKEN_PERCENT))
+    .tuple(graphqlOperations(fx), fc.nat(12), hostileString, fc.constantFrom(...BROKEN_PERCENT))
     .filter(([op]) => op.query.length < 4_000)
     .map(([op, how, noise, broken]) => {
       const query = `query=${percentEncode(op.query)}`;
@@ -153,6 +167,10 @@ function getTarget(fx: Fixtures): fc.Arbitrary<{ target: string; intent: string;
         ],
         [`extensions=${percentEncode('{"persistedQuery":')}`, 'broken extensions JSON'],
         [`${query}${broken}`, 'broken percent-encoding'],
+        [
+          `${query}&variables=${percentEncode('{"label":"')}%FF%FE${percentEncode('"}')}`,
+          'variables not UTF-8',
+        ],
         [`${query}&${percentEncode(noise)}=${percentEncode(noise)}&__proto__=1`, 'unknown parameters'],
         [`${query}${variables}`, 'plain'],
         [`${query}${variables}`, 'plain'],

@@ -146,3 +146,55 @@ export const invalidUtf8Json: fc.Arbitrary<Buffer> = fc
 
 /** JSON text of `value`, which may hold `__proto__` keys (defined as own properties). */
 export const json = (value: unknown) => JSON.stringify(value);
+
+/**
+ * Byte sequences that are not UTF-8: a lone continuation byte, 0xFE/0xFF, Latin-1 `é`, overlong forms,
+ * an encoded surrogate (CESU-8), a code point past U+10FFFF, a truncated sequence. A lenient decoder
+ * turns each into U+FFFD, so JSON around them still parses: only a strict decoder notices.
+ */
+export const INVALID_UTF8: readonly (readonly number[])[] = [
+  [0x80],
+  [0xff],
+  [0xfe, 0xff],
+  [0xe9],
+  [0xc0, 0xaf],
+  [0xe0, 0x80, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xc3],
+  [0xe2, 0x82],
+];
+
+/** JSON escapes of lone surrogates (well-formed JSON, but not text): high or low alone, or reversed. */
+export const LONE_SURROGATE_ESCAPES: readonly string[] = [
+  '\\ud800',
+  '\\udbff',
+  '\\udc00',
+  '\\udfff',
+  '\\ud83dx',
+  '\\udc00\\ud800',
+];
+
+/** Put in a string of a value where `notUnicode` will swap in something that is not text. */
+export const NOT_UNICODE_MARKER = 'zzNOTUNICODEzz';
+
+/**
+ * JSON text of `value` with the first NOT_UNICODE_MARKER replaced by raw bytes that are not UTF-8 or by
+ * a lone surrogate escape: a body a lenient server would decode and accept (its text mangled).
+ */
+export function notUnicode(value: unknown): fc.Arbitrary<{ body: Buffer; intent: string }> {
+  const text = json(value);
+  const at = text.indexOf(NOT_UNICODE_MARKER);
+  if (at < 0) throw new Error('notUnicode: the value holds no marker');
+  const [before, after] = [text.slice(0, at), text.slice(at + NOT_UNICODE_MARKER.length)];
+  return fc.oneof(
+    fc.constantFrom(...INVALID_UTF8).map((bytes) => ({
+      body: Buffer.concat([Buffer.from(before), Buffer.from(bytes), Buffer.from(after)]),
+      intent: `bytes ${bytes.map((b) => b.toString(16)).join(' ')} (not UTF-8) in a JSON string`,
+    })),
+    fc.constantFrom(...LONE_SURROGATE_ESCAPES).map((escape) => ({
+      body: Buffer.from(`${before}${escape}${after}`),
+      intent: `a lone surrogate escape ${escape} in a JSON string`,
+    })),
+  );
+}

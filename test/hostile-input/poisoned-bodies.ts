@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { parseTimestamp } from '../../lib/tams/index.js';
 import type { Fixtures } from './fixtures.js';
+import { objectIdProblem } from '../../lib/objects/index.js';
+import { anyObjectIdArb } from '../../lib/objects/test-support/object-id-arbitraries.js';
 import {
   brokenJson,
   deepJson,
@@ -9,6 +11,8 @@ import {
   invalidUtf8Json,
   json,
   jsonOtherThan,
+  NOT_UNICODE_MARKER,
+  notUnicode,
   protoObject,
   withOwnKey,
 } from './hostile-json.js';
@@ -111,6 +115,61 @@ const notCount = fc.oneof(
 );
 
 export function poisonedBody(kind: BodyKind, fx: Fixtures, pathId: string): fc.Arbitrary<PoisonedBody> {
+  const typed = typedPoison(kind, fx, pathId);
+  const unicode = notUnicodeBody(kind, fx, pathId);
+  return unicode ? fc.oneof({ weight: 6, arbitrary: typed }, { weight: 1, arbitrary: unicode }) : typed;
+}
+
+/**
+ * A body its schema accepts in every way but one: a string in it is not text (raw bytes that are not
+ * UTF-8, or a lone surrogate escape). A lenient decoder turns those into U+FFFD and stores the result;
+ * the store must refuse the body (issue 10). Kinds without strings have none.
+ */
+function notUnicodeBody(
+  kind: BodyKind,
+  fx: Fixtures,
+  pathId: string,
+): fc.Arbitrary<PoisonedBody> | undefined {
+  const M = NOT_UNICODE_MARKER;
+  const value = (() => {
+    switch (kind) {
+      case 'string':
+        return `label ${M}`;
+      case 'flow':
+        return {
+          id: pathId,
+          source_id: fx.source,
+          format: VIDEO,
+          codec: 'video/h264',
+          container: 'video/mp2t',
+          label: `camera ${M}`,
+          essence_parameters: { frame_width: 640, frame_height: 360 },
+        };
+      case 'collection':
+        return [{ id: fx.readOnlyFlow, role: M }];
+      case 'segments':
+        return {
+          object_id: fx.objectId,
+          timerange: '[200:0_201:0)',
+          get_urls: [{ url: 'https://cdn.example/a', label: M }],
+        };
+      case 'storage':
+        return { object_ids: [`new/${M}`] };
+      case 'webhook':
+        return { url: fx.webhookUrl, events: ['flows/created'], api_key_name: M, api_key_value: 'v' };
+      case 'service':
+        return { name: M };
+      case 'boolean':
+      case 'bitRate':
+        return undefined;
+    }
+  })();
+  return value === undefined
+    ? undefined
+    : notUnicode(value).map(({ body, intent }) => ({ body, intent: `not Unicode: ${intent}` }));
+}
+
+function typedPoison(kind: BodyKind, fx: Fixtures, pathId: string): fc.Arbitrary<PoisonedBody> {
   switch (kind) {
     case 'string':
       return fc.oneof(
@@ -273,6 +332,25 @@ function poisonedSegment(fx: Fixtures): fc.Arbitrary<{ value: Record<string, unk
         fc.constant(['https://x.example']),
       )
       .map((v): Poison => ['get_urls', v, 'get_urls breaks its schema']),
+    // URLs no media client can GET, or a browser would run (issue 10): http(s) only.
+    fc
+      .constantFrom(
+        'javascript:alert(1)',
+        'JavaScript:alert(document.cookie)//https://cdn.example/',
+        'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==',
+        'vbscript:msgbox(1)',
+        'file:///etc/passwd',
+        's3://bucket/key.ts',
+        'ftp://cdn.example/a.ts',
+        'blob:https://cdn.example/0b3a',
+        'java\tscript:alert(1)',
+        'java\nscript:alert(1)',
+        ' https://cdn.example/a.ts',
+        'https://user:secret@cdn.example/a.ts',
+        '//cdn.example/a.ts',
+        'https://',
+      )
+      .map((url): Poison => ['get_urls', [{ url }], 'a get URL media clients cannot fetch']),
   );
   return fc.tuple(base, poisons, noise).map(([o, [key, value, intent], extra]) => {
     const target = withNoise({ ...o }, extra);
@@ -325,6 +403,13 @@ function storageBody(): fc.Arbitrary<PoisonedBody> {
       .oneof(notArray, fc.array(jsonOtherThan('string'), { minLength: 1, maxLength: 3 }))
       .map((v): Poison => ['object_ids', v, 'object_ids is not a list of strings']),
     badId([]).map((v): Poison => ['storage_id', v, 'storage_id is not a UUID']),
+    // Ids no object store or URL can carry (issue 10): dot and empty segments, controls, too long, ...
+    fc
+      .oneof(
+        fc.constantFrom('.', '..', 'a/.', 'c/./d', '../x', '/x', 'x/', 'a//b', ' .. ', 'a\tb'),
+        anyObjectIdArb.filter((id) => objectIdProblem(id) !== undefined),
+      )
+      .map((id): Poison => ['object_ids', [id], 'an object id no store or URL can carry']),
     notString.map((v): Poison => ['storage_id', v, 'storage_id is not a string']),
   );
   return fc.oneof(

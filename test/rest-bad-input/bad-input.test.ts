@@ -20,7 +20,12 @@ const FLOW = randomUUID();
 const READ_ONLY = randomUUID();
 const SOURCE = randomUUID();
 
-const send = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+const send = (
+  method: string,
+  path: string,
+  body?: string | Uint8Array,
+  headers: Record<string, string> = {},
+) =>
   fetch(`${service.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
@@ -67,8 +72,11 @@ const huge = JSON.stringify({
 });
 const segmentsOf = (id: string) => `/flows/${id}/segments`;
 
+/** A JSON string whose text holds `bytes` raw: bytes that are not UTF-8 reach the server as they are. */
+const rawJsonString = (...bytes: number[]) => Buffer.from([0x22, 0x61, ...bytes, 0x22]);
+
 /** [method, path, body, expected status] per route family. */
-const CASES: [string, string, string | undefined, number][] = [
+const CASES: [string, string, string | Uint8Array | undefined, number][] = [
   // service and webhooks
   ['POST', '/service', '{"name": 42}', 400],
   ['POST', '/service', '{', 400],
@@ -142,6 +150,51 @@ const CASES: [string, string, string | undefined, number][] = [
   ['GET', '/objects/unknown%2Fobject', undefined, 404],
   ['GET', '/objects/%E0%A4%A', undefined, 404],
   ['GET', '/flow-delete-requests/not-a-uuid', undefined, 404],
+  // object ids no store or URL can carry (issue 10): a 400, nothing allocated
+  ...['.', '..', 'a/.', 'c/./d', '/lead', 'a//b', 'tab\tid', 'x'.repeat(256)].map(
+    (id): [string, string, string, number] => [
+      'POST',
+      `/flows/${FLOW}/storage`,
+      JSON.stringify({ object_ids: [id] }),
+      400,
+    ],
+  ),
+  [
+    'POST',
+    segmentsOf(FLOW),
+    JSON.stringify({
+      object_id: 'a/../b',
+      timerange: '[5:0_6:0)',
+      get_urls: [{ url: 'https://x.example/1' }],
+    }),
+    400,
+  ],
+  // get URLs a media client cannot fetch, or a browser would run
+  ...[
+    'javascript:alert(1)',
+    'data:text/html,x',
+    's3://bucket/key',
+    'java\nscript:alert(1)',
+    'https://u:p@x.example/',
+  ].map((url): [string, string, string, number] => [
+    'POST',
+    segmentsOf(FLOW),
+    JSON.stringify({ object_id: 'elsewhere/1', timerange: '[5:0_6:0)', get_urls: [{ url }] }),
+    400,
+  ]),
+  // text that is not Unicode: invalid UTF-8 bytes, Latin-1, an overlong encoding, lone surrogates
+  ['PUT', `/flows/${FLOW}/label`, rawJsonString(0xff), 400],
+  ['PUT', `/flows/${FLOW}/description`, rawJsonString(0xe9), 400],
+  ['PUT', `/sources/${SOURCE}/label`, rawJsonString(0xc0, 0xaf), 400],
+  ['PUT', `/sources/${SOURCE}/description`, rawJsonString(0xed, 0xa0, 0x80), 400],
+  ['PUT', `/flows/${FLOW}/label`, '"\\ud800"', 400],
+  ['PUT', `/flows/${FLOW}`, flow(FLOW, { codec: 'video/\udc00' }), 400],
+  ['PUT', `/flows/${FLOW}/tags/a`, '"\\udbff"', 400],
+  ['POST', '/service', '{"name": "\\udfff"}', 400],
+  ['GET', '/flows?label=%FF', undefined, 400],
+  ['GET', '/flows?tag.genre=%C3', undefined, 400],
+  ['GET', `${segmentsOf(FLOW)}?object_id=%ED%A0%80`, undefined, 400],
+  ['GET', '/objects/%FF', undefined, 404],
 ];
 
 describe('bad input on every REST route family', () => {

@@ -27,3 +27,13 @@ export async function startS3rver(): Promise<RunningS3rver> {
     },
   };
 }
+
+/**
+ * Whether s3rver can hold `key`. It keeps an object's last key segment as a file name with a suffix
+ * (`<segment>._S3rver_metadata.json`), so that segment has 22 bytes less than the 255 real filesystem-backed
+ * servers such as MinIO allow; valid ids beyond that are a limit of the test server, not of S3.
+ */
+export function s3rverCanStore(key: string): boolean {
+  const last = key.slice(key.lastIndexOf('/') + 1);
+  return Buffer.byteLength(`${last}._S3rver_metadata.json`, 'utf8') <= 255;
+}

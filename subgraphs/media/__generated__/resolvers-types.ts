@@ -342,6 +342,7 @@ export type GetUrl = {
 
 export type GetUrlInput = {
   label?: InputMaybe<Scalars['String']['input']>;
+  /** An absolute http or https URL, without credentials (presign it instead). */
   url: Scalars['String']['input'];
 };
 
@@ -608,6 +609,7 @@ export type SegmentInput = {
   getUrls?: InputMaybe<Array<GetUrlInput>>;
   keyFrameCount?: InputMaybe<Scalars['Long']['input']>;
   lastDuration?: InputMaybe<Scalars['Timestamp']['input']>;
+  /** An allocated object's id, or one held elsewhere (then give getUrls); the object id rules apply. */
   objectId: Scalars['String']['input'];
   sampleCount?: InputMaybe<Scalars['Long']['input']>;
   sampleOffset?: InputMaybe<Scalars['Long']['input']>;
@@ -683,7 +685,11 @@ export type StorageAllocation = {
 export type StorageAllocationInput = {
   /** How many new objects to allocate (default 10, at most 1000). Not together with `objectIds`. */
   limit?: InputMaybe<Scalars['Int']['input']>;
-  /** Client-chosen ids (replication between stores); none may exist already. */
+  /**
+   * Client-chosen ids (replication between stores); none may exist already. Opaque, but every store and
+   * URL must carry them unchanged: 1-1024 UTF-8 bytes, no control characters, and `/`-separated segments
+   * that are not empty, `.` or `..` and at most 255 bytes (else INVALID_OBJECT_ID).
+   */
   objectIds?: InputMaybe<Array<Scalars['String']['input']>>;
   /** A backend from `storageBackends`; the default backend when omitted. */
   storageId?: InputMaybe<Scalars['ID']['input']>;

@@ -1,4 +1,6 @@
 import type { Row } from '../../../lib/executor/index.js';
+import type { ObjectStore } from '../../../lib/objects/index.js';
+import { ObjectStoreError } from '../../../lib/objects/index.js';
 import type { MediaStore } from './store.js';
 
 /**
@@ -36,10 +38,11 @@ export function segmentGetUrls(
 ): GetUrlView[] {
   const urls: GetUrlView[] = [];
   const binding = object?.storage_id ? store.storage.byId(object.storage_id) : undefined;
-  if (binding) {
+  const controlledUrl = binding && presignGet(store, binding.store, segment.object_id);
+  if (binding && controlledUrl !== undefined) {
     const b = binding.backend;
     urls.push({
-      url: binding.store.presignGet(segment.object_id, { expiresInSeconds: store.limits.getUrlSeconds }),
+      url: controlledUrl,
       label: b.label,
       presigned: true,
       controlled: true,
@@ -72,4 +75,22 @@ export function segmentGetUrls(
       (storageIds === null || (u.storageId !== null && storageIds.includes(u.storageId))) &&
       (filter.presigned == null || u.presigned === filter.presigned),
   );
+}
+
+/**
+ * The controlled URL, or undefined for an object whose id the store can no longer presign: ids are
+ * checked when they enter (lib/objects/object-id.ts), but an object stored before a rule was tightened
+ * keeps its id. Its segment is still listed, with the client's URLs only, rather than failing the page.
+ */
+function presignGet(store: MediaStore, objects: ObjectStore, objectId: string): string | undefined {
+  try {
+    return objects.presignGet(objectId, { expiresInSeconds: store.limits.getUrlSeconds });
+  } catch (error) {
+    if (!(error instanceof ObjectStoreError && error.code === 'INVALID_OBJECT_ID')) throw error;
+    store.log.warn(
+      { err: error, objectId },
+      'an object id the store cannot presign; its controlled URL is left out',
+    );
+    return undefined;
+  }
 }

@@ -6,11 +6,12 @@ import type { SegmentInput } from '../__generated__/resolvers-types.js';
 import { DomainError, toDomainError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { emit } from './events.js';
+import { mediaUrlProblem } from './media-url.js';
 import { assertWritable, lockFlow } from './flows.js';
 import type { MediaStore } from './store.js';
 import { write } from './store.js';
 import { segmentJson } from './tams-json.js';
-import { checkId, checkInteger, checkText } from './validation.js';
+import { checkId, checkInteger, checkObjectId, checkText } from './validation.js';
 
 /**
  * Segment registration (7.0 §6.1): per-segment outcomes (bulk registration is not atomic), overlap
@@ -27,9 +28,6 @@ export interface FailedSegmentInfo {
   readonly message: string;
 }
 
-const MAX_OBJECT_ID_LENGTH = 1024;
-const MAX_URL_LENGTH = 8192;
-
 class SegmentRejected extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -42,14 +40,8 @@ class SegmentRejected extends Error {
 function checkGetUrls(input: SegmentInput, store: MediaStore): { url: string; label?: string }[] | null {
   if (input.getUrls == null) return null;
   return input.getUrls.map((u, i) => {
-    let url: URL | null = null;
-    try {
-      url = new URL(u.url);
-    } catch {
-      url = null;
-    }
-    if (!url || u.url.length > MAX_URL_LENGTH)
-      throw new SegmentRejected('BAD_REQUEST', `getUrls[${i}].url is not an absolute URL`);
+    const problem = mediaUrlProblem(u.url);
+    if (problem !== undefined) throw new SegmentRejected('BAD_REQUEST', `getUrls[${i}].url: ${problem}`);
     if (u.label != null) {
       checkText(u.label, `getUrls[${i}].label`, 1024);
       // 7.0: labels of storage backends belong to the store's own (controlled) URLs.
@@ -71,8 +63,7 @@ function prepare(input: SegmentInput, flowId: string, now: Date, store: MediaSto
       'INVALID_TIMERANGE',
       `a segment needs a non-empty timerange with a start and an end, got ${formatTimeRange(r)}`,
     );
-  const objectId = checkText(input.objectId, 'objectId', MAX_OBJECT_ID_LENGTH);
-  if (!objectId) throw new SegmentRejected('BAD_REQUEST', 'objectId must not be empty');
+  const objectId = checkObjectId(input.objectId);
   if (input.lastDuration != null && input.lastDuration < 0n)
     throw new SegmentRejected('BAD_REQUEST', 'lastDuration cannot be negative');
   const count = (v: number | null | undefined, field: string) => {

@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../errors.js';
 import { assertWritable } from './flows.js';
 import type { MediaStore } from './store.js';
 import { write } from './store.js';
-import { checkId, checkInteger, checkText } from './validation.js';
+import { checkId, checkInteger, checkObjectId } from './validation.js';
 
 export const DEFAULT_ALLOCATION = 10;
 export const MAX_ALLOCATION = 1000;
@@ -32,11 +32,7 @@ export async function allocateStorage(
   const limit = checkInteger(input?.limit ?? DEFAULT_ALLOCATION, 'limit', 1)!;
   if (limit > MAX_ALLOCATION)
     throw new DomainError('BAD_REQUEST', `limit: at most ${MAX_ALLOCATION} objects per allocation`);
-  const requested = input?.objectIds?.map((o, i) => {
-    const value = checkText(o, `objectIds[${i}]`, 1024);
-    if (!value) throw new DomainError('BAD_REQUEST', `objectIds[${i}] must not be empty`);
-    return value;
-  });
+  const requested = input?.objectIds?.map((o, i) => checkObjectId(o, `objectIds[${i}]`));
   if (requested && (requested.length === 0 || requested.length > MAX_ALLOCATION))
     throw new DomainError('BAD_REQUEST', `objectIds: give 1 to ${MAX_ALLOCATION} ids`);
   if (requested && new Set(requested).size !== requested.length)
@@ -53,7 +49,11 @@ export async function allocateStorage(
         )
       : new DomainError('NO_DEFAULT_STORAGE', 'this store has no default storage backend; give storageId');
 
-  const { container, objectIds } = await write(store, async (tx) => {
+  // The upload URLs are made inside the transaction, before it commits: a backend that cannot take an
+  // id (say an S3 prefix leaves too few bytes for it) fails the request with nothing allocated, so a retry
+  // behaves as if the first request never happened. Presigning is local and cheap, so the transaction
+  // is not held open on anything slow.
+  return write(store, async (tx) => {
     const [flow] = await tx.lookup('flows', 'id', [flowId]);
     if (!flow) throw notFound(`flow ${flowId}`);
     assertWritable(flow);
@@ -81,17 +81,18 @@ export async function allocateStorage(
       created: now,
       upload_expires: new Date(now.getTime() + store.limits.uploadGraceSeconds * 1000),
     }));
-    await tx.insert('objects', rows);
-    return { container: flow.container, objectIds: ids };
-  });
-  return objectIds.map((objectId) => {
-    const put = binding.store.presignPut(objectId, {
-      contentType: container,
-      expiresInSeconds: store.limits.putUrlSeconds,
+    const container = flow.container;
+    const allocations = ids.map((objectId): Allocation => {
+      const put = binding.store.presignPut(objectId, {
+        contentType: container,
+        expiresInSeconds: store.limits.putUrlSeconds,
+      });
+      return {
+        objectId,
+        putUrl: { url: put.url, contentType: container, headers: put.headers ? { ...put.headers } : null },
+      };
     });
-    return {
-      objectId,
-      putUrl: { url: put.url, contentType: container, headers: put.headers ? { ...put.headers } : null },
-    };
+    await tx.insert('objects', rows);
+    return allocations;
   });
 }

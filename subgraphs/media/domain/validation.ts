@@ -8,6 +8,7 @@ import {
   validateUuid,
 } from '../../../lib/tams/index.js';
 import type { Result } from '../../../lib/tams/index.js';
+import { objectIdProblem } from '../../../lib/objects/index.js';
 import { DomainError } from '../errors.js';
 import type { TagInput } from '../__generated__/resolvers-types.js';
 
@@ -22,6 +23,16 @@ export function checkId(value: string, field = 'id'): string {
   const r = validateUuid(value);
   if (!r.ok) throw new DomainError('INVALID_ID', `${field}: ${r.error.message}`);
   return r.value;
+}
+
+/**
+ * An object id a client gives (storage allocation, segment registration): the one rule every object
+ * store and URL can carry (lib/objects/object-id.ts), so a refused id is a 400 before anything is stored.
+ */
+export function checkObjectId(value: string, field = 'objectId'): string {
+  const problem = objectIdProblem(value);
+  if (problem !== undefined) throw new DomainError('INVALID_OBJECT_ID', `${field}: ${problem}`);
+  return value;
 }
 
 export const checkLabel = (v: string, field = 'label') => check(validateLabel(v), field);
