@@ -1,13 +1,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Executor } from '../../lib/executor/index.js';
 import { PostgresExecutor, SqliteExecutor } from '../../lib/executor/index.js';
 import type { TestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import { createTestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
+import { eventually } from '../../lib/test-support/eventually.js';
 import { ApiTokens } from './api-tokens.js';
+import type * as PasswordHash from './password-hash.js';
 import { PasswordChecksBusyError, PrincipalError, Principals } from './principals.js';
+
+/**
+ * While `held` is set, every password check waits for it before its scrypt work: the checks of a burst
+ * then pile up in the queue however fast the machine is, and the queue's bound can be checked exactly.
+ */
+const scryptGate = vi.hoisted(() => ({ held: null as Promise<void> | null }));
+vi.mock('./password-hash.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof PasswordHash>();
+  return {
+    ...actual,
+    verifyPassword: async (password: string, stored: string) => {
+      await scryptGate.held;
+      return actual.verifyPassword(password, stored);
+    },
+  };
+});
 
 /** Tokens and users on both databases: revocation, expiry and disabling take effect on the next check. */
 describe.each(['sqlite', 'postgres'] as const)('credential stores on %s', (backend) => {
@@ -108,15 +126,23 @@ describe.each(['sqlite', 'postgres'] as const)('credential stores on %s', (backe
     for (const user of ['queue-target', 'nobody-by-this-name']) {
       // 2 run, 16 wait; the rest of a burst of 30 is refused. An unknown user is queued like a known
       // one (it runs the same scrypt work), so neither its timing nor this refusal tells names apart.
-      const outcomes = await Promise.allSettled(
-        Array.from({ length: 30 }, () => principals.verifyPassword(user, 'a wrong password')),
+      let open!: () => void;
+      scryptGate.held = new Promise((resolve) => (open = resolve));
+      const refused: unknown[] = [];
+      const checks = Array.from({ length: 30 }, () =>
+        principals.verifyPassword(user, 'a wrong password').catch((error: unknown) => {
+          refused.push(error);
+          return 'refused' as const;
+        }),
       );
-      const busy = outcomes.filter((o) => o.status === 'rejected');
-      expect(busy.length, user).toBeGreaterThanOrEqual(30 - 18);
-      for (const o of busy) expect(o.reason).toBeInstanceOf(PasswordChecksBusyError);
-      expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual(
-        Array.from({ length: 30 - busy.length }, () => null),
-      );
+      // No check can end while the gate is shut: the twelve past the queue are refused at once.
+      await eventually(() => refused.length === 30 - 18, `the refusals for ${user}`);
+      open();
+      scryptGate.held = null;
+      const outcomes = await Promise.all(checks);
+      expect(refused, user).toHaveLength(30 - 18);
+      for (const error of refused) expect(error).toBeInstanceOf(PasswordChecksBusyError);
+      expect(outcomes.filter((o) => o !== 'refused')).toEqual(Array.from({ length: 18 }, () => null));
     }
     // Once the burst is over, checks run again.
     expect(await principals.verifyPassword('queue-target', 'the right password here')).toMatchObject({

@@ -267,16 +267,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
           (error) => log.error({ err: error }, 'resolving a subscription event failed'),
         );
         auth.operations++;
-        metrics.subscriptions.inc();
         let counted = true;
+        let active = false;
         const uncount = () => {
           if (!counted) return;
           counted = false;
           auth.operations--;
-          metrics.subscriptions.dec();
+          if (active) metrics.subscriptions.dec();
         };
         try {
           const remove = await options.tail.listen(live.listener);
+          // Active from the moment the tail has positioned it: every event committed from then on reaches
+          // it. Counted earlier, a client (or a test) reading the gauge could write an event the
+          // subscription never sees.
+          metrics.subscriptions.inc();
+          active = true;
           live.attach(() => {
             remove();
             uncount();

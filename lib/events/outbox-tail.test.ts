@@ -9,7 +9,7 @@ import type { TestDatabase } from '../executor/test-support/postgres-test-databa
 import { createTestDatabase } from '../executor/test-support/postgres-test-database.js';
 import type { OutboxTailOptions, TailEvent } from './outbox-tail.js';
 import { OutboxTail } from './outbox-tail.js';
-import { eventually } from './test-support/eventually.js';
+import { eventually } from '../test-support/eventually.js';
 
 interface Written {
   readonly type: string;

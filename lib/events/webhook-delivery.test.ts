@@ -78,17 +78,19 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const outbox = (await eventsSince(h, from)).filter(
         (e) => (e.payload as { flow?: { id: string } }).flow?.id !== before,
       );
-      const bodies = receiver.bodies();
-      // One POST per event, in outbox order, nothing from before the registration.
+      // Every event, in outbox order, nothing from before the registration. At least once: on a busy
+      // machine an attempt may time out after the receiver got it, and the event comes again.
+      const bodies = receiver.events();
       expect(bodies.map((b) => b.event_type)).toEqual(outbox.map((e) => e.type));
       expect(new Set(bodies.map((b) => b.event_type))).toEqual(new Set(ALL_TYPES));
-      expect(JSON.stringify(bodies)).not.toContain(before);
+      expect(JSON.stringify(receiver.bodies())).not.toContain(before);
 
-      for (const [i, request] of receiver.requests.entries()) {
-        const body = request.body;
-        expect(Object.keys(body).sort()).toEqual(['event', 'event_timestamp', 'event_type']);
+      for (const request of receiver.requests) {
         expect(request.headers['x-api-key']).toBe('k3y-value');
         expect(request.headers['content-type']).toBe('application/json');
+      }
+      for (const [i, body] of bodies.entries()) {
+        expect(Object.keys(body).sort()).toEqual(['event', 'event_timestamp', 'event_type']);
         if (body.event_type !== 'flows/segments_added') expect(body.event).toEqual(outbox[i]!.payload);
 
         const validate = schemas.get(body.event_type)!;
@@ -127,14 +129,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await register(h, { url, events: [] });
       await createFlow(h);
       await settled(h);
-      expect(receiver.requests.filter((r) => r.path.startsWith('/removed'))).toHaveLength(1);
+      expect(receiver.events('/removed')).toHaveLength(1);
       expect((await h.executor.select({ table: 'webhook_deliveries', limit: 100 })).rows).toHaveLength(1);
       await register(h, { url, events: ['flows/created'] });
       const id = await createFlow(h);
       await settled(h);
-      const received = receiver.requests.filter((r) => r.path.startsWith('/removed'));
+      const received = receiver.events('/removed');
       expect(received).toHaveLength(2);
-      expect((received[1]!.body.event.flow as { id: string }).id).toBe(id);
+      expect((received[1]!.event.flow as { id: string }).id).toBe(id);
     });
   });
 }

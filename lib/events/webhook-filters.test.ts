@@ -4,7 +4,13 @@ import type { MediaHarness } from '../../subgraphs/media/test-support/media-harn
 import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
 import { addSeconds, createFlow, PUT_FLOW } from '../../subgraphs/media/test-support/operations.js';
 import type { RecordingLog } from './test-support/dispatcher-harness.js';
-import { recordingLog, register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
+import {
+  recordingLog,
+  register,
+  RETRY_WARNING,
+  settled,
+  startDispatcher,
+} from './test-support/dispatcher-harness.js';
 import { ALL_TYPES } from './test-support/tams-event-types.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -78,8 +84,9 @@ describe('webhook filters (7.0, ADR0026)', () => {
       const id = e.flow?.id ?? e.flow_id ?? e.source?.id ?? '?';
       return `${b.event_type} ${names.get(id) ?? id}`;
     };
-    const received = (name: string) =>
-      receiver.requests.filter((r) => r.path.startsWith(`/${name}?`)).map((r) => describeEvent(r.body));
+    // Delivery is at-least-once (a receiver slower than the attempt timeout gets an event again), in
+    // order per registration: compared as a receiver that de-duplicates sees them.
+    const received = (name: string) => receiver.events(`/${name}`).map(describeEvent);
 
     expect(received('types')).toEqual(['flows/updated F1', 'flows/updated F2']);
     // Flow filters do not apply to source events, so those pass unless a source filter stops them.
@@ -121,6 +128,7 @@ describe('webhook filters (7.0, ADR0026)', () => {
     expect(received('sourceEventsIgnoreFlowFilters')).toEqual(['sources/updated S1', 'sources/updated S2']);
     // A filter set to an empty list lets no flow or segment event through.
     expect(received('emptyList')).toEqual(['sources/updated S1', 'sources/updated S2']);
-    expect(log.entries).toEqual([]);
+    // Nothing went wrong but, on a busy machine, perhaps an attempt that timed out and was retried.
+    expect(log.entries.filter((e) => e.message !== RETRY_WARNING)).toEqual([]);
   });
 });

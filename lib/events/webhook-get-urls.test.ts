@@ -44,6 +44,7 @@ describe('get_urls of flows/segments_added per registration (DIGEST §6.2, §9)'
     const flowId = await createFlow(h);
     const objectId = (await allocate(h, flowId, 1))[0]!;
     const mirror = 'https://mirror.example/media/a.ts';
+    const addedAt = Date.now();
     await h.run(ADD_SEGMENTS, {
       flowId,
       segments: [{ objectId, timerange: '[0:0_1:0)', getUrls: [{ url: mirror, label: 'mirror' }] }],
@@ -51,10 +52,11 @@ describe('get_urls of flows/segments_added per registration (DIGEST §6.2, §9)'
     await settled(h);
 
     const validate = loadWebhookSchemas().get('flows/segments_added')!;
+    const requestOf = (name: string) => receiver.requests.find((r) => r.path.startsWith(`/${name}?`))!;
     const urlsOf = (name: string): GetUrl[] | undefined => {
-      const [request] = receiver.requests.filter((r) => r.path.startsWith(`/${name}?`));
-      expect(validate(request!.body), `${name}: ${schemaErrors(validate)}`).toBe(true);
-      const [segment] = request!.body.event.segments as { object_id: string; get_urls?: GetUrl[] }[];
+      const request = requestOf(name);
+      expect(validate(request.body), `${name}: ${schemaErrors(validate)}`).toBe(true);
+      const [segment] = request.body.event.segments as { object_id: string; get_urls?: GetUrl[] }[];
       expect(segment!.object_id).toBe(objectId);
       return segment!.get_urls;
     };
@@ -65,8 +67,10 @@ describe('get_urls of flows/segments_added per registration (DIGEST §6.2, §9)'
       { url: expect.stringContaining(objectId) as string, presigned: true, label: 'local' },
       { url: mirror, presigned: false, label: 'mirror' },
     ]);
+    // Presigned at delivery, between the segments' registration and the receipt, for 600 s.
     const expires = Number(new URL(plain[0]!.url).searchParams.get('expires'));
-    expect(expires * 1000).toBeGreaterThan(Date.now() + 590_000);
+    expect(expires).toBeGreaterThanOrEqual(Math.floor(addedAt / 1000) + 600);
+    expect(expires).toBeLessThanOrEqual(Math.floor(requestOf('plain').receivedAt / 1000) + 600);
 
     expect(urlsOf('verbose')).toEqual([
       {

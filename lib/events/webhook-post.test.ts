@@ -39,7 +39,9 @@ const body = JSON.stringify({
   event_type: 'flows/deleted',
   event: {},
 });
-const options = () => ({ timeoutMs: 500, stop: new AbortController().signal, fetch });
+// A guard only: these attempts are answered at once, and a stalled test process must not turn one into
+// a timeout.
+const options = () => ({ timeoutMs: 60_000, stop: new AbortController().signal, fetch });
 
 describe('one webhook POST', () => {
   it('counts any 2xx as delivered, anything else (a redirect too, not followed) as a failure', async () => {
@@ -68,15 +70,27 @@ describe('one webhook POST', () => {
     expect(JSON.stringify(outcome)).toMatch(/not a valid HTTP header/);
   });
 
+  it('reports a refused connection by its code, without the URL', async () => {
+    // Port 2 on loopback: below the ephemeral range, so no listener on port 0 ever gets it, and not one
+    // of the ports fetch refuses to use (1 is).
+    const outcome = await postWebhook(registration('http://127.0.0.1:2/p?token=secret'), body, options());
+    expect(outcome).toEqual({ delivered: false, error: 'the request failed (ECONNREFUSED)' });
+  });
+
+  it('ends an attempt that no answer will come to as a timeout', async () => {
+    receiver.answer = () => null;
+    const outcome = await postWebhook(registration(receiver.url()), body, { ...options(), timeoutMs: 100 });
+    expect(outcome).toEqual({ delivered: false, error: 'no answer within 100 ms' });
+  });
+
   it('ends an attempt aborted by stopping as stopped, not as a receiver failure', async () => {
-    receiver.answer = () => ({ status: 204, delayMs: 2000 });
     const stop = new AbortController();
-    const attempt = postWebhook(registration(receiver.url()), body, {
-      timeoutMs: 5000,
-      stop: stop.signal,
-      fetch,
-    });
-    setTimeout(() => stop.abort(), 50);
+    // The receiver never answers; the dispatcher stops once the request has arrived.
+    receiver.answer = () => {
+      stop.abort();
+      return null;
+    };
+    const attempt = postWebhook(registration(receiver.url()), body, { ...options(), stop: stop.signal });
     expect(await attempt).toEqual({ delivered: false, error: 'the dispatcher stopped', stopped: true });
   });
 

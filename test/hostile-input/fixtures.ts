@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../lib/test-support/eventually.js';
 
 /** Real resources for the hostile requests to aim at, so refusals are tested on existing things too. */
 export interface Fixtures {
@@ -84,12 +84,10 @@ export async function createFixtures(
   await addSegments(doomed);
   const request = (await call('DELETE', `/flows/${doomed}`, undefined, [202])) as { id: string };
   // The background worker finishes it; the store must be still before the "before" dump.
-  for (let attempt = 0; ; attempt++) {
+  await eventually(async () => {
     const { status } = (await call('GET', `/flow-delete-requests/${request.id}`)) as { status: string };
-    if (status === 'done') break;
-    if (attempt > 200) throw new Error(`fixture delete request ${request.id} stuck in ${status}`);
-    await sleep(50);
-  }
+    return status === 'done';
+  }, `fixture delete request ${request.id} to finish`);
 
   const webhookUrl = 'https://hooks.example.com/tams/hostile-input';
   await call(

@@ -30,7 +30,8 @@ export interface Exchange {
   readonly error?: string;
 }
 
-const PER_REQUEST_TIMEOUT_MS = 20_000;
+/** A guard against a request the server never answers, not a latency bound: a busy machine is slow. */
+const PER_REQUEST_TIMEOUT_MS = 60_000;
 const CHUNK = 64 * 1024;
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { ApiTokens } from '../../gateway/auth/api-tokens.js';
 import { Principals } from '../../gateway/auth/principals.js';
@@ -15,9 +15,11 @@ import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
 import type { Executor } from '../../lib/executor/index.js';
+import { OutboxTail } from '../../lib/events/outbox-tail.js';
 import { openExecutor } from '../../lib/executor/index.js';
+import { eventually } from '../../lib/test-support/eventually.js';
 import { bearer, createScopeTokens } from '../support/admin-token.js';
-import { gatewayQueries, untilActiveSubscriptions } from '../support/metrics.js';
+import { activeSubscriptions, gatewayQueries, untilActiveSubscriptions } from '../support/metrics.js';
 import { WsTestClient } from './ws-client.js';
 
 /**
@@ -202,6 +204,37 @@ describe('graphql-ws connection_init', () => {
 });
 
 describe('subscriptions', () => {
+  it('count as active only once they follow the outbox, so that a write after the count reaches them', async () => {
+    const flow = await createFlow();
+    // Hold the subscription's positioning on the outbox until the gauge has been read.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const listen = OutboxTail.prototype.listen; // eslint-disable-line @typescript-eslint/unbound-method -- applied to its own instance below
+    const spy = vi.spyOn(OutboxTail.prototype, 'listen').mockImplementationOnce(async function (
+      this: OutboxTail,
+      ...args
+    ) {
+      await held;
+      return listen.apply(this, args);
+    });
+    try {
+      const client = await connect(wsUrl, bearer(tokens.read));
+      expect(await client.initResult()).toBe('ack');
+      client.subscribe('1', FLOW_UPDATED, { id: flow });
+      await eventually(() => spy.mock.calls.length === 1, 'the subscription to start listening');
+      expect(await activeSubscriptions(service.url)).toBe(0);
+      release();
+      await untilActiveSubscriptions(service.url, 1);
+      await rest('PUT', `/flows/${flow}/label`, 'seen');
+      expect((await client.nextOf('1', 1))[0]).toMatchObject({
+        payload: { data: { flowUpdated: { id: flow, label: 'seen' } } },
+      });
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+  });
+
   it('deliver each change of a flow with fields of both subgraphs, then null and complete on deletion', async () => {
     const flow = await createFlow();
     const client = await connect(wsUrl, bearer(tokens.read));
@@ -244,14 +277,10 @@ describe('subscriptions', () => {
     await untilActiveSubscriptions(service.url, 1);
     for (let i = 1; i <= 20; i++) await rest('PUT', `/flows/${flow}/label`, `take ${i}`);
     // Results come in order and end with the latest state; there may be fewer than 20 of them.
-    for (let i = 0; i < 200; i++) {
-      const labels = client
-        .of('1')
-        .map((m) => (m.payload as { data: { f: { label: string } } }).data.f.label);
-      if (labels.at(-1) === 'take 20') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const labels = client.of('1').map((m) => (m.payload as { data: { f: { label: string } } }).data.f.label);
+    const labelsOf = () =>
+      client.of('1').map((m) => (m.payload as { data: { f: { label: string } } }).data.f.label);
+    await client.until(() => labelsOf().at(-1) === 'take 20');
+    const labels = labelsOf();
     expect(labels.at(-1)).toBe('take 20');
     expect(labels.length).toBeLessThanOrEqual(20);
     const takes = labels.map((l) => Number(l.split(' ')[1]));

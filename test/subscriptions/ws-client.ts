@@ -1,5 +1,6 @@
 import type { ClientOptions } from 'ws';
 import WebSocket from 'ws';
+import { WAIT_LIMIT_MS } from '../../lib/test-support/eventually.js';
 
 /** A message of the graphql-transport-ws protocol, as received. */
 export interface WsMessage {
@@ -63,25 +64,18 @@ export class WsTestClient {
   }
 
   /** Waits until operation `id` has received `count` messages (or the socket closed); returns them. */
-  async nextOf(id: string, count: number, timeoutMs = 10_000): Promise<WsMessage[]> {
+  async nextOf(id: string, count: number, timeoutMs = WAIT_LIMIT_MS): Promise<WsMessage[]> {
     await this.until(() => this.of(id).length >= count || this.closed !== null, timeoutMs);
     return this.of(id);
   }
 
-  async waitClosed(timeoutMs = 10_000): Promise<{ code: number; reason: string }> {
+  async waitClosed(timeoutMs = WAIT_LIMIT_MS): Promise<{ code: number; reason: string }> {
     await this.until(() => this.closed !== null, timeoutMs);
     return this.closed!;
   }
 
-  close(): void {
-    this.socket.close();
-  }
-
-  private notify(): void {
-    for (const waiter of [...this.waiters]) waiter();
-  }
-
-  private until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  /** Waits until `done()` holds, checked at each message; `timeoutMs` guards against a hang. */
+  until(done: () => boolean, timeoutMs = WAIT_LIMIT_MS): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -98,5 +92,13 @@ export class WsTestClient {
       };
       this.waiters.add(check);
     });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
   }
 }

@@ -3,6 +3,8 @@
  * vitest here: the benchmarks in loadtest/ use these too.
  */
 
+import { WAIT_LIMIT_MS } from '../../lib/test-support/eventually.js';
+
 async function metrics(url: string): Promise<string> {
   return (await fetch(`${url}/metrics`)).text();
 }
@@ -24,12 +26,20 @@ export async function gatewayQueries(url: string): Promise<number> {
 }
 
 /**
- * Polls until the store counts `count` open subscriptions (for up to 5 s), then asserts it: throws when
- * the count is still another.
+ * Polls until the store counts `count` open subscriptions, then returns; throws naming both counts when
+ * that has not happened within `timeoutMs` (a guard against a hang, far above what a passing run needs).
  */
-export async function untilActiveSubscriptions(url: string, count: number): Promise<void> {
-  for (let i = 0; i < 200 && (await activeSubscriptions(url)) !== count; i++)
+export async function untilActiveSubscriptions(
+  url: string,
+  count: number,
+  timeoutMs = WAIT_LIMIT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const active = await activeSubscriptions(url);
+    if (active === count) return;
+    if (Date.now() > deadline)
+      throw new Error(`expected ${count} active subscriptions, the store counts ${active}`);
     await new Promise((r) => setTimeout(r, 25));
-  const active = await activeSubscriptions(url);
-  if (active !== count) throw new Error(`expected ${count} active subscriptions, the store counts ${active}`);
+  }
 }

@@ -1,4 +1,5 @@
 import type { DomainLog } from '../../../subgraphs/media/domain/store.js';
+import { WAIT_LIMIT_MS } from '../../test-support/eventually.js';
 import type { MediaHarness } from '../../../subgraphs/media/test-support/media-harness.js';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from '../webhook-dispatcher.js';
 import { createWebhookDispatcher } from '../webhook-dispatcher.js';
@@ -38,15 +39,22 @@ const printErrors: DomainLog = {
   error: (details, message) => console.error(`webhook dispatcher: ${message}`, details),
 };
 
-/** Retries in milliseconds instead of seconds, polling fast: tests stay quick. */
+/**
+ * Retries in milliseconds instead of seconds, polling fast: tests stay quick. The attempt timeout and
+ * the lease keep generous values: a test process on a busy machine can stall for seconds, and a tight
+ * timeout then only adds redeliveries, a tight lease lost leases. Tests of those set their own.
+ */
 export const FAST: WebhookDispatcherOptions = {
   log: printErrors,
   pollMs: 10,
-  timeoutMs: 1000,
+  timeoutMs: 10_000,
   backoff: { initialMs: 5, maxMs: 40 },
-  leaseMs: 3000,
+  leaseMs: 60_000,
   random: () => 0.5,
 };
+
+/** The warning a failed attempt logs (it will be retried): the only entry a healthy run may log. */
+export const RETRY_WARNING = 'webhook delivery failed; it will be retried';
 
 export function startDispatcher(h: MediaHarness, options: WebhookDispatcherOptions = {}): WebhookDispatcher {
   const dispatcher = createWebhookDispatcher(h.subgraph.store, { ...FAST, ...options });
@@ -62,7 +70,7 @@ export async function register(h: MediaHarness, input: Record<string, unknown>):
  * Waits until every registration's position is at the outbox head (everything delivered or filtered
  * out) with no attempt pending.
  */
-export async function settled(h: MediaHarness, timeoutMs = 10_000): Promise<void> {
+export async function settled(h: MediaHarness, timeoutMs = WAIT_LIMIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // Reading releases committed events on PostgreSQL, so the head below counts them.

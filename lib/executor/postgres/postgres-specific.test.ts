@@ -8,6 +8,7 @@ import { and, eq, overlaps } from '../predicate.js';
 import { compileSelect } from '../sql/compile-select.js';
 import type { TestDatabase } from '../test-support/postgres-test-database.js';
 import { createTestDatabase } from '../test-support/postgres-test-database.js';
+import { eventually } from '../../test-support/eventually.js';
 import type { SelectQuery } from '../types.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { mapPgError } from './postgres-errors.js';
@@ -130,7 +131,15 @@ describe('database-level guards [postgres]', () => {
         () => 'inserted',
         (e: unknown) => mapPgError(e).code,
       );
-      await new Promise((r) => setTimeout(r, 200));
+      // Commit only once B is really waiting on a lock: otherwise B might simply see A's committed row.
+      const pidOfB = (b as unknown as { processID: number }).processID;
+      await eventually(async () => {
+        const { rows } = await raw.query<{ wait_event_type: string | null }>(
+          'SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1',
+          [pidOfB],
+        );
+        return rows[0]?.wait_event_type === 'Lock';
+      }, 'the second writer to wait on the flow lock');
       await a.query('COMMIT');
       expect(await blocked).toBe('SEGMENT_OVERLAP');
     } finally {

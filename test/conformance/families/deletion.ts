@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
+import { eventually } from '../../../lib/test-support/eventually.js';
 import type { ConformanceClient } from '../conformance-client.js';
 import type { ConformanceFamily } from '../family.js';
 import { p } from '../path-matching.js';
@@ -19,12 +20,12 @@ interface DeletionRequest {
 }
 
 async function waitUntilDone(client: ConformanceClient, id: string) {
-  for (let i = 0; i < 100; i++) {
-    const r = await client.get<DeletionRequest>(p`/flow-delete-requests/${id}`, { expectStatus: 200 });
-    if (r.body.status === 'done') return r.body;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`delete request ${id} did not finish`);
+  let request: DeletionRequest | undefined;
+  await eventually(async () => {
+    request = (await client.get<DeletionRequest>(p`/flow-delete-requests/${id}`, { expectStatus: 200 })).body;
+    return request.status === 'done';
+  }, `delete request ${id} to finish`);
+  return request!;
 }
 
 export const deletionFamily: ConformanceFamily = {
