@@ -9,7 +9,7 @@ import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { objectIdProblem } from '../../lib/objects/index.js';
-import { eventually } from '../../lib/events/test-support/eventually.js';
+import { eventually } from '../../lib/test-support/eventually.js';
 import { anyObjectIdArb, validObjectIdArb } from '../../lib/objects/test-support/object-id-arbitraries.js';
 import type { RunningS3rver } from '../../lib/objects/test-support/s3rver.js';
 import { S3RVER_CREDENTIALS, s3rverCanStore, startS3rver } from '../../lib/objects/test-support/s3rver.js';
@@ -128,7 +128,6 @@ async function deleteRegistered(store: Store): Promise<void> {
   await eventually(
     async () => (await Promise.all(urls.map((u) => fetch(u)))).every((r) => r.status === 404),
     'the bytes of deleted objects to be collected',
-    60_000,
   );
 }
 
