@@ -3,7 +3,6 @@ import { checkRole, ConfigError, loadConfig } from '../lib/config/config.js';
 import type { Role } from '../lib/config/config.js';
 import { createLogger } from '../gateway/logger.js';
 import { AUTH_USAGE, PrincipalError, tokenCommand, UsageError, userCommand } from './auth-commands.js';
-import { startService } from '../gateway/service.js';
 import { ExecutorError, openExecutor } from '../lib/executor/index.js';
 import { describePostgresUrl } from '../lib/executor/postgres/postgres-executor.js';
 import { ObjectStoreError } from '../lib/objects/index.js';
@@ -39,6 +38,9 @@ async function serve(args: readonly string[]): Promise<number> {
   const config = loadConfig();
   checkRole(config, role);
   const log = createLogger(config.logLevel);
+  // Loaded here, not at the top: the gateway (Apollo, the AWS SDK) costs seconds of CPU to load, which
+  // every `tams token ...` or `tams migrate` would otherwise pay.
+  const { startService } = await import('../gateway/service.js');
   const service = await startService(config, role, { log, version: packageVersion() });
   console.error(
     `TAMS store (${role}) listening on ${service.url}; GraphQL at ${service.graphqlUrl}` +
