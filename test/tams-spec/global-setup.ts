@@ -14,7 +14,7 @@ export default function announceSkippedSpecTests(project: TestProject): () => vo
     if (skipped > 0)
       console.log(
         `\nTAMS 7.0 spec not found (${location.tried}): ${skipped} tests that check against it were skipped. ` +
-          `To run them, ${HOW_TO_GET_THE_SPEC}.`,
+          `Enable them: ${HOW_TO_GET_THE_SPEC}.`,
       );
   };
 }
