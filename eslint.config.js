@@ -10,6 +10,7 @@ export default tseslint.config(
       'node_modules/**',
       'data/**',
       '.scratch/**',
+      '.cache/**',
       'schema/**/*.generated.*',
       '**/__generated__/**',
     ],

@@ -3,7 +3,8 @@ import type { MediaHarness } from '../../subgraphs/media/test-support/media-harn
 import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
 import { ADD_SEGMENTS, allocate, createFlow } from '../../subgraphs/media/test-support/operations.js';
 import { register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
-import { loadWebhookSchemas, schemaErrors } from './test-support/tams-webhook-schemas.js';
+import { specSuite } from '../../test/tams-spec/suite.js';
+import { schemaErrors, webhookSchemasForTests } from './test-support/tams-webhook-schemas.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
 
@@ -12,6 +13,7 @@ type GetUrl = Record<string, unknown> & { url: string };
 let h: MediaHarness;
 let receiver: WebhookReceiver;
 let dispatcher: WebhookDispatcher;
+const schemas = webhookSchemasForTests();
 
 beforeAll(async () => {
   h = await openMediaHarness({ limits: { getUrlSeconds: 600 } });
@@ -51,12 +53,9 @@ describe('get_urls of flows/segments_added per registration (DIGEST §6.2, §9)'
     });
     await settled(h);
 
-    const validate = loadWebhookSchemas().get('flows/segments_added')!;
     const requestOf = (name: string) => receiver.requests.find((r) => r.path.startsWith(`/${name}?`))!;
     const urlsOf = (name: string): GetUrl[] | undefined => {
-      const request = requestOf(name);
-      expect(validate(request.body), `${name}: ${schemaErrors(validate)}`).toBe(true);
-      const [segment] = request.body.event.segments as { object_id: string; get_urls?: GetUrl[] }[];
+      const [segment] = requestOf(name).body.event.segments as { object_id: string; get_urls?: GetUrl[] }[];
       expect(segment!.object_id).toBe(objectId);
       return segment!.get_urls;
     };
@@ -92,5 +91,13 @@ describe('get_urls of flows/segments_added per registration (DIGEST §6.2, §9)'
     expect(urlsOf('presignedOnly')!.map((u) => u.label)).toEqual(['local']);
     expect(urlsOf('unpresignedOnly')!.map((u) => u.label)).toEqual(['mirror']);
     expect(urlsOf('andedToNothing')).toBeUndefined();
+  });
+
+  it('sends each registration a body valid against the 7.0 callback schema', specSuite(schemas), () => {
+    // What the test above received: flows/segments_added bodies for each of its 8 registrations.
+    expect(new Set(receiver.requests.map((r) => r.path.split('?')[0])).size).toBe(8);
+    const validate = schemas!.get('flows/segments_added')!;
+    for (const { path, body } of receiver.requests)
+      expect(validate(body), `${path}: ${schemaErrors(validate)}`).toBe(true);
   });
 });

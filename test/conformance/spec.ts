@@ -1,22 +1,25 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import type { SpecLocation } from '../tams-spec/locate.js';
+import {
+  HOW_TO_GET_THE_SPEC,
+  locateSpec,
+  requiredButAbsent,
+  SPEC_VERSION,
+  SPEC_YAML,
+} from '../tams-spec/locate.js';
 
 /**
- * The official TAMS OpenAPI document, loaded from the shared spec directory (never copied into this
+ * The official TAMS OpenAPI document, found by test/tams-spec/locate.ts (never copied into this
  * repository), enumerated into operations, with every response body and header schema compiled by ajv's
  * draft 2020-12 build (the schemas use `unevaluatedProperties` and `$ref` to sibling files).
  */
 
-/** The repository root: two levels above test/conformance/. Relative TAMS_SPEC_DIR values resolve here. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DEFAULT_SPEC_DIR = '../shared/tams-7.0';
-export const SPEC_FILE = join('api', 'TimeAddressableMediaStore.yaml');
-export const SPEC_VERSION = '7.0';
 /**
  * Operations in the 7.0 YAML, HEAD twins included. DIGEST §1 says "73 operations", but its own tables
  * and the YAML (74 distinct operationIds on 25 paths) list 74; the DIGEST defers to the spec, so the
@@ -83,40 +86,50 @@ export class SpecLoadError extends Error {
   override name = 'SpecLoadError';
 }
 
-/**
- * Where the spec lives: TAMS_SPEC_DIR (relative to the repository root, not the working directory,
- * so `vitest` run from anywhere agrees with `.ci/run`), or ../shared/tams-7.0 when unset.
- */
-export function resolveSpecDir(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.TAMS_SPEC_DIR?.trim();
-  const dir = configured ? configured : DEFAULT_SPEC_DIR;
-  return isAbsolute(dir) ? dir : resolve(REPO_ROOT, dir);
-}
-
 const cache = new Map<string, Spec>();
 
-/** Loads (once per directory) and checks the spec; throws SpecLoadError so the suite fails, never skips. */
-export function loadSpec(env: NodeJS.ProcessEnv = process.env): Spec {
-  const dir = resolveSpecDir(env);
-  const cached = cache.get(dir);
+/**
+ * Loads (once per directory) and checks the spec; throws SpecLoadError when there is none or it is not
+ * the unmodified 7.0 spec. For a caller that cannot run without it (a conformance run against
+ * TAMS_CONFORMANCE_URL, the infrastructure self-tests' helpers).
+ */
+export function loadSpec(env: NodeJS.ProcessEnv = process.env, root?: string): Spec {
+  const location = locateSpec(env, root);
+  if (!location.found)
+    throw new SpecLoadError(
+      location.required
+        ? requiredButAbsent(location)
+        : `the TAMS 7.0 spec is not there (${location.tried}); ${HOW_TO_GET_THE_SPEC}.`,
+    );
+  return loadFrom(location);
+}
+
+/**
+ * For a test file: the spec, or undefined when none is found (its suites then skip, see
+ * test/tams-spec/suite.ts). Throws, so the file fails, when a spec directory was found or configured
+ * but is not the 7.0 spec, and when TAMS_SPEC_REQUIRED=1 and there is none.
+ */
+export function specForTests(env: NodeJS.ProcessEnv = process.env, root?: string): Spec | undefined {
+  const location = locateSpec(env, root);
+  if (location.found) return loadFrom(location);
+  if (location.required) throw new SpecLoadError(requiredButAbsent(location));
+  return undefined;
+}
+
+function loadFrom(location: Extract<SpecLocation, { found: true }>): Spec {
+  const cached = cache.get(location.dir);
   if (cached) return cached;
-  const spec = buildSpec(dir, env.TAMS_SPEC_DIR);
-  cache.set(dir, spec);
+  const spec = buildSpec(location.dir, location.how);
+  cache.set(location.dir, spec);
   return spec;
 }
 
-function buildSpec(dir: string, configured: string | undefined): Spec {
-  const how =
-    configured === undefined || configured.trim() === ''
-      ? `TAMS_SPEC_DIR is unset, so the default ${DEFAULT_SPEC_DIR} (relative to ${REPO_ROOT}) was used; ` +
-        'set TAMS_SPEC_DIR to the directory holding the TAMS 7.0 spec (as .ci/run does)'
-      : `TAMS_SPEC_DIR=${configured}; point it at the directory holding the TAMS 7.0 spec ` +
-        '(relative paths resolve against the repository root)';
+function buildSpec(dir: string, how: string): Spec {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new SpecLoadError(
       `the TAMS spec directory ${dir} does not exist (${how}). The conformance suite needs it.`,
     );
-  const yamlPath = join(dir, SPEC_FILE);
+  const yamlPath = join(dir, SPEC_YAML);
   const schemasDir = join(dir, 'api', 'schemas');
   const examplesDir = join(dir, 'api', 'examples');
   for (const required of [yamlPath, schemasDir, examplesDir])
@@ -220,7 +233,7 @@ function buildSpec(dir: string, configured: string | undefined): Spec {
   if (operations.length !== EXPECTED_OPERATION_COUNT || paths.size !== EXPECTED_PATH_COUNT)
     throw new SpecLoadError(
       `${yamlPath} has ${operations.length} operations on ${paths.size} paths; TAMS ${SPEC_VERSION} has ` +
-        `${EXPECTED_OPERATION_COUNT} on ${EXPECTED_PATH_COUNT}. Is TAMS_SPEC_DIR the unmodified 7.0 spec? (${how})`,
+        `${EXPECTED_OPERATION_COUNT} on ${EXPECTED_PATH_COUNT}. Is ${dir} the unmodified 7.0 spec? (${how})`,
     );
 
   const byKey = new Map(operations.map((o) => [o.key, o]));

@@ -1,35 +1,48 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import {
+  HOW_TO_GET_THE_SPEC,
+  locateSpec,
+  requiredButAbsent,
+  SPEC_YAML,
+} from '../../../test/tams-spec/locate.js';
 
 /**
  * The official 7.0 callback body schemas (the YAML's `webhooks:` block), compiled with ajv's draft
- * 2020-12 build. The spec is read from TAMS_SPEC_DIR, or ../shared/tams-7.0 beside the repository (as
- * the conformance suite does); it is never copied here, and a missing spec fails the tests.
+ * 2020-12 build. The spec is found as the conformance suite finds it (test/tams-spec/locate.ts); it is
+ * never copied here.
  */
-
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 type Json = { [key: string]: unknown };
 
-function specDir(): string {
-  const configured = process.env.TAMS_SPEC_DIR?.trim() || '../shared/tams-7.0';
-  const dir = isAbsolute(configured) ? configured : resolve(REPO_ROOT, configured);
-  if (!existsSync(join(dir, 'api', 'TimeAddressableMediaStore.yaml')))
-    throw new Error(
-      `the TAMS 7.0 spec is not at ${dir}; set TAMS_SPEC_DIR to the directory holding api/TimeAddressableMediaStore.yaml`,
-    );
-  return dir;
+export type WebhookSchemas = ReadonlyMap<string, ValidateFunction>;
+
+/**
+ * For a test file: the validators, or undefined when no spec is found (the tests that use them skip,
+ * see test/tams-spec/suite.ts). Throws when a spec directory is found or configured but lacks the
+ * OpenAPI document, and when TAMS_SPEC_REQUIRED=1 and there is none.
+ */
+export function webhookSchemasForTests(env: NodeJS.ProcessEnv = process.env): WebhookSchemas | undefined {
+  const location = locateSpec(env);
+  if (location.found) return loadWebhookSchemas(location.dir, location.how);
+  if (location.required) throw new Error(requiredButAbsent(location));
+  return undefined;
 }
 
 /** One validator per event type, keyed as in the YAML's `webhooks:` (e.g. `flows/segments_added`). */
-export function loadWebhookSchemas(): ReadonlyMap<string, ValidateFunction> {
-  const api = join(specDir(), 'api');
-  const document = parse(readFileSync(join(api, 'TimeAddressableMediaStore.yaml'), 'utf8')) as Json;
+function loadWebhookSchemas(dir: string, how: string): WebhookSchemas {
+  const yaml = join(dir, SPEC_YAML);
+  if (!existsSync(yaml))
+    throw new Error(
+      `the TAMS 7.0 spec is not at ${dir}: ${yaml} is missing (${how}); ${HOW_TO_GET_THE_SPEC}`,
+    );
+  const api = join(dir, 'api');
+  const document = parse(readFileSync(yaml, 'utf8')) as Json;
   const components = (document.components as Json).schemas as Json;
   const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, strictTypes: false });
   addFormats.default(ajv);

@@ -1,8 +1,10 @@
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXPECTED_OPERATION_COUNT, loadSpec, REPO_ROOT, resolveSpecDir, SpecLoadError } from '../spec.js';
+import { locateSpec, REPO_ROOT } from '../../tams-spec/locate.js';
+import { specSuite } from '../../tams-spec/suite.js';
+import { EXPECTED_OPERATION_COUNT, loadSpec, specForTests, SpecLoadError } from '../spec.js';
 
 /** The 7.0 operations, HEAD twins included, as the YAML declares them (the DIGEST's "73" is a miscount). */
 const OPERATIONS_7_0 = [
@@ -85,8 +87,10 @@ const OPERATIONS_7_0 = [
 const PAGING = ['link', 'x-paging-limit', 'x-paging-nextkey'];
 const SEGMENT_PAGING = [...PAGING, 'x-paging-count', 'x-paging-reverse-order', 'x-paging-timerange'];
 
-describe('the TAMS 7.0 spec as loaded', () => {
-  const spec = loadSpec();
+const loaded = specForTests();
+
+describe('the TAMS 7.0 spec as loaded', specSuite(loaded), () => {
+  const spec = loaded!; // read only inside the tests, which skip when there is no spec
 
   it('is 7.0 with exactly the pinned operations, on 25 paths', () => {
     expect(spec.version).toBe('7.0');
@@ -170,22 +174,74 @@ describe('finding the spec', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'tams-spec-dir-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('defaults to ../shared/tams-7.0 beside the repository, and resolves relative paths from the repository root', () => {
-    expect(resolveSpecDir({})).toBe(resolve(REPO_ROOT, '../shared/tams-7.0'));
-    expect(resolveSpecDir({ TAMS_SPEC_DIR: 'x/y' })).toBe(resolve(REPO_ROOT, 'x/y'));
-    expect(resolveSpecDir({ TAMS_SPEC_DIR: scratch })).toBe(scratch);
+  /** A scratch repository root, with ../shared/tams-7.0 beside it and .cache/tams-7.0 in it if asked. */
+  const repo = (name: string, has: { shared?: boolean; cache?: boolean } = {}) => {
+    const root = join(scratch, name, 'repo');
+    const shared = join(scratch, name, 'shared', 'tams-7.0');
+    const cached = join(root, '.cache', 'tams-7.0');
+    mkdirSync(root, { recursive: true });
+    if (has.shared) mkdirSync(shared, { recursive: true });
+    if (has.cache) mkdirSync(cached, { recursive: true });
+    return { root, shared, cached };
+  };
+
+  it('prefers TAMS_SPEC_DIR, then ../shared/tams-7.0 beside the repository, then .cache/tams-7.0', () => {
+    expect(locateSpec({}, repo('none').root)).toEqual({
+      found: false,
+      required: false,
+      tried: 'TAMS_SPEC_DIR is unset, and neither ../shared/tams-7.0 nor .cache/tams-7.0 exists',
+    });
+    const cacheOnly = repo('cache-only', { cache: true });
+    expect(locateSpec({}, cacheOnly.root)).toMatchObject({
+      found: true,
+      origin: 'cache',
+      dir: cacheOnly.cached,
+    });
+    const both = repo('both', { shared: true, cache: true });
+    expect(locateSpec({ TAMS_SPEC_DIR: ' ' }, both.root)).toMatchObject({
+      origin: 'shared',
+      dir: both.shared,
+    });
+    expect(locateSpec({ TAMS_SPEC_DIR: scratch }, both.root)).toMatchObject({
+      found: true,
+      origin: 'TAMS_SPEC_DIR',
+      dir: scratch,
+    });
+    // Relative values resolve against the repository root, not the working directory.
+    expect(locateSpec({ TAMS_SPEC_DIR: 'x/y' }, both.root)).toMatchObject({ dir: resolve(both.root, 'x/y') });
+    expect(locateSpec({ TAMS_SPEC_DIR: 'x/y' })).toMatchObject({ dir: resolve(REPO_ROOT, 'x/y') });
   });
 
-  it('throws, naming TAMS_SPEC_DIR, when the directory is missing (the suite fails, never skips)', () => {
+  it('skips the spec-driven tests when there is none, and fails them when TAMS_SPEC_REQUIRED=1', () => {
+    const { root } = repo('absent');
+    expect(specForTests({}, root)).toBeUndefined();
+    expect(specSuite(undefined)).toEqual({ skip: true, meta: { needsTamsSpec: true } });
+    expect(() => specForTests({ TAMS_SPEC_REQUIRED: '1' }, root)).toThrow(SpecLoadError);
+    expect(() => specForTests({ TAMS_SPEC_REQUIRED: '1' }, root)).toThrow(
+      /^TAMS_SPEC_REQUIRED=1 but the TAMS 7\.0 spec is not there \(TAMS_SPEC_DIR is unset.*npm run spec:fetch/,
+    );
+    expect(() => loadSpec({}, root)).toThrow(/the TAMS 7\.0 spec is not there.*TAMS_SPEC_DIR/);
+  });
+
+  it('throws, naming TAMS_SPEC_DIR, when the configured directory is missing (never a skip)', () => {
     const missing = join(scratch, 'nowhere');
-    expect(() => loadSpec({ TAMS_SPEC_DIR: missing })).toThrow(SpecLoadError);
-    expect(() => loadSpec({ TAMS_SPEC_DIR: missing })).toThrow(/does not exist.*TAMS_SPEC_DIR=/);
+    expect(() => specForTests({ TAMS_SPEC_DIR: missing })).toThrow(SpecLoadError);
+    expect(() => specForTests({ TAMS_SPEC_DIR: missing })).toThrow(/does not exist.*TAMS_SPEC_DIR=/);
   });
 
-  it('throws when the directory lacks the OpenAPI document', () => {
+  it('throws when a spec directory it finds lacks the OpenAPI document (a broken spec fails, never skips)', () => {
+    const { root } = repo('empty-shared', { shared: true });
+    expect(() => specForTests({}, root)).toThrow(
+      /TimeAddressableMediaStore\.yaml is missing.*\.\.\/shared\/tams-7\.0 exists beside the repository/,
+    );
     mkdirSync(join(scratch, 'empty-spec'));
-    expect(() => loadSpec({ TAMS_SPEC_DIR: join(scratch, 'empty-spec') })).toThrow(
+    expect(() => specForTests({ TAMS_SPEC_DIR: join(scratch, 'empty-spec') })).toThrow(
       /TimeAddressableMediaStore\.yaml is missing/,
     );
+  });
+
+  it('keeps the fetched copy out of git: .cache/ is ignored', () => {
+    const ignored = readFileSync(join(REPO_ROOT, '.gitignore'), 'utf8').split('\n');
+    expect(ignored).toContain('.cache/');
   });
 });
