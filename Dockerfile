@@ -1,5 +1,5 @@
 # One image for every role of the store; the role is chosen at run time (`tams serve --role ...`).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -13,7 +13,7 @@ COPY subgraphs ./subgraphs
 COPY schema ./schema
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production TAMS_HOST=0.0.0.0 TAMS_PORT=8000 TAMS_DATA_DIR=/var/lib/tams
 COPY --from=build /app/package.json ./
