@@ -1,4 +1,4 @@
-import { getUrlJson } from '../../lib/events/get-url-json.js';
+import { getUrlJson } from '../../subgraphs/media/domain/get-url-json.js';
 import type { GetUrlView } from '../../subgraphs/media/domain/get-urls.js';
 import { FORMAT_URN } from '../../subgraphs/media/domain/content-format.js';
 import { defined } from '../../subgraphs/media/domain/tams-json.js';

@@ -1,7 +1,4 @@
 import type { GraphQLSchema } from 'graphql';
-import type { WebhookDispatcher, WebhookDispatcherOptions } from '../../lib/events/index.js';
-import { createWebhookDispatcher } from '../../lib/events/index.js';
-import { createPublicOnlyFetch } from '../../lib/events/guarded-fetch.js';
 import type { Executor } from '../../lib/executor/index.js';
 import type { MediaContext } from './context.js';
 import { createMediaContext } from './context.js';
@@ -11,6 +8,8 @@ import { DEFAULT_LIMITS } from './domain/store.js';
 import { buildMediaSchema } from './schema.js';
 import type { StorageBackendSpec } from './storage-registry.js';
 import { StorageRegistry } from './storage-registry.js';
+import type { WebhookDispatcher, WebhookDispatcherOptions } from './webhooks/index.js';
+import { createPublicOnlyFetch, createWebhookDispatcher } from './webhooks/index.js';
 
 export type { MediaContext } from './context.js';
 export type { MediaLimits, MediaStore } from './domain/store.js';

@@ -47,7 +47,7 @@ export interface MediaStore {
   readonly limits: MediaLimits;
   readonly service: ServiceDescription;
   readonly now: () => Date;
-  /** Whether webhooks may target loopback, private and link-local addresses (lib/events/webhook-targets.ts). */
+  /** Whether webhooks may target loopback, private and link-local addresses (webhooks/webhook-targets.ts). */
   readonly allowPrivateWebhookTargets: boolean;
   /** Called after every committed write (its events are in the outbox), so delivery starts at once. */
   readonly afterWrite?: () => void;

@@ -1,4 +1,4 @@
-import { refusedWebhookTarget } from '../../../lib/events/webhook-targets.js';
+import { refusedWebhookTarget } from '../webhooks/webhook-targets.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Row } from '../../../lib/executor/index.js';
 import { eq } from '../../../lib/executor/index.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { DomainLog, MediaStore } from '../../subgraphs/media/domain/store.js';
+import type { DomainLog, MediaStore } from '../domain/store.js';
 import type { RegistrationWithState } from './delivery-state.js';
 import { DeliveryProgress, loadRegistrations } from './delivery-state.js';
 import type { TurnContext, TurnOutcome } from './delivery-turn.js';

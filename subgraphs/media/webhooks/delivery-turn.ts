@@ -1,4 +1,4 @@
-import type { DomainLog, MediaStore } from '../../subgraphs/media/domain/store.js';
+import type { DomainLog, MediaStore } from '../domain/store.js';
 import type { DeliveryProgress, DeliveryState } from './delivery-state.js';
 import type { DispatcherLease } from './dispatcher-lease.js';
 import { loadEventFacts } from './event-facts.js';

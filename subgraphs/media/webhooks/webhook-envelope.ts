@@ -1,5 +1,5 @@
-import type { OutboxEvent } from '../executor/index.js';
-import type { MediaStore } from '../../subgraphs/media/domain/store.js';
+import type { OutboxEvent } from '../../../lib/executor/index.js';
+import type { MediaStore } from '../domain/store.js';
 import { segmentsAddedPayload } from './segments-added-payload.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 

@@ -1,6 +1,6 @@
-import type { DomainLog } from '../../../subgraphs/media/domain/store.js';
-import { WAIT_LIMIT_MS } from '../../test-support/eventually.js';
-import type { MediaHarness } from '../../../subgraphs/media/test-support/media-harness.js';
+import type { DomainLog } from '../../domain/store.js';
+import { WAIT_LIMIT_MS } from '../../../../lib/test-support/eventually.js';
+import type { MediaHarness } from '../../test-support/media-harness.js';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from '../webhook-dispatcher.js';
 import { createWebhookDispatcher } from '../webhook-dispatcher.js';
 

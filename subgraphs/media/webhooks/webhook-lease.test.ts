@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaStore } from '../../subgraphs/media/index.js';
-import type { MediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { createFlow } from '../../subgraphs/media/test-support/operations.js';
-import type { Executor } from '../executor/index.js';
-import { eq, PostgresExecutor } from '../executor/index.js';
-import { eventually } from '../test-support/eventually.js';
+import type { MediaStore } from '../index.js';
+import type { MediaHarness } from '../test-support/media-harness.js';
+import { openMediaHarness } from '../test-support/media-harness.js';
+import { createFlow } from '../test-support/operations.js';
+import type { Executor } from '../../../lib/executor/index.js';
+import { eq, PostgresExecutor } from '../../../lib/executor/index.js';
+import { eventually } from '../../../lib/test-support/eventually.js';
 import { FAST, recordingLog, register, settled } from './test-support/dispatcher-harness.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from './webhook-dispatcher.js';

@@ -1,6 +1,6 @@
-import type { MediaStore } from '../../subgraphs/media/domain/store.js';
-import { segmentGetUrls } from '../../subgraphs/media/domain/get-urls.js';
-import { getUrlJson } from './get-url-json.js';
+import type { MediaStore } from '../domain/store.js';
+import { segmentGetUrls } from '../domain/get-urls.js';
+import { getUrlJson } from '../domain/get-url-json.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
-import type { OutboxEvent } from '../executor/index.js';
-import { flowCollectedBy, inferSourceCollections } from '../../subgraphs/media/domain/collections.js';
-import type { MediaStore } from '../../subgraphs/media/domain/store.js';
-import { collectionReader } from '../../subgraphs/media/domain/store.js';
+import type { OutboxEvent } from '../../../lib/executor/index.js';
+import { flowCollectedBy, inferSourceCollections } from '../domain/collections.js';
+import type { MediaStore } from '../domain/store.js';
+import { collectionReader } from '../domain/store.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 
 /** What the collection filters need to know about an event's flow and source. */
