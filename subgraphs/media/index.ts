@@ -3,8 +3,9 @@ import type { Executor } from '../../lib/executor/index.js';
 import type { MediaContext } from './context.js';
 import { createMediaContext } from './context.js';
 import { DeletionWorker } from './domain/deletion-worker.js';
-import type { DomainLog, MediaLimits, MediaStore } from './domain/store.js';
-import { DEFAULT_LIMITS } from './domain/store.js';
+import type { MediaLimits } from './domain/media-limits.js';
+import { DEFAULT_LIMITS } from './domain/media-limits.js';
+import type { DomainLog, MediaRepository } from './domain/repository.js';
 import { buildMediaSchema } from './schema.js';
 import type { StorageBackendSpec } from './storage-registry.js';
 import { StorageRegistry } from './storage-registry.js';
@@ -12,7 +13,8 @@ import type { WebhookDispatcher, WebhookDispatcherOptions } from './webhooks/ind
 import { createPublicOnlyFetch, createWebhookDispatcher } from './webhooks/index.js';
 
 export type { MediaContext } from './context.js';
-export type { MediaLimits, MediaStore } from './domain/store.js';
+export type { MediaLimits } from './domain/media-limits.js';
+export type { MediaRepository } from './domain/repository.js';
 export { ERROR_STATUS, httpStatusOf } from './errors.js';
 export type { StorageBackendSpec } from './storage-registry.js';
 
@@ -36,10 +38,10 @@ export interface MediaSubgraphOptions {
   readonly afterWrite?: () => void;
 }
 
-/** The media subgraph, ready to serve: its schema, its domain store and its background worker. */
+/** The media subgraph, ready to serve: its schema, the domain's repository and its background workers. */
 export interface MediaSubgraph {
   readonly schema: GraphQLSchema;
-  readonly store: MediaStore;
+  readonly repository: MediaRepository;
   readonly worker: DeletionWorker;
   readonly webhooks: WebhookDispatcher;
   createContext(principal: string | null): MediaContext;
@@ -49,7 +51,7 @@ export interface MediaSubgraph {
 export async function createMediaSubgraph(options: MediaSubgraphOptions): Promise<MediaSubgraph> {
   const storage = await StorageRegistry.open(options.executor, options.storage);
   let wakeWebhooks = () => {};
-  const store: MediaStore = {
+  const repository: MediaRepository = {
     executor: options.executor,
     storage,
     log: options.log,
@@ -66,10 +68,10 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
       options.afterWrite?.();
     },
   };
-  const worker = new DeletionWorker(store);
-  const webhooks = createWebhookDispatcher(store, {
+  const worker = new DeletionWorker(repository);
+  const webhooks = createWebhookDispatcher(repository, {
     log: options.log,
-    ...(store.allowPrivateWebhookTargets ? {} : { fetch: createPublicOnlyFetch() }),
+    ...(repository.allowPrivateWebhookTargets ? {} : { fetch: createPublicOnlyFetch() }),
     ...options.webhooks,
   });
   wakeWebhooks = () => webhooks.wake();
@@ -80,11 +82,11 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
   const schema = buildMediaSchema();
   return {
     schema,
-    store,
+    repository,
     worker,
     webhooks,
     createContext: (principal) =>
-      createMediaContext(store, { principal, backgroundWork: () => worker.wake() }),
+      createMediaContext(repository, { principal, backgroundWork: () => worker.wake() }),
     async close() {
       await webhooks.stop();
       await worker.stop();

@@ -1,6 +1,6 @@
 import type { InsertRow, Transaction } from '../../../lib/executor/index.js';
 import { flowCollectedBy, inferSourceCollections } from './collections.js';
-import { collectionReader } from './store.js';
+import { collectionReader } from './repository.js';
 import { flowJson, sourceJson } from './tams-json.js';
 
 /** The eight TAMS 7.0 event types. */

@@ -37,7 +37,7 @@ export const Flow: FlowResolvers = {
     flow.flow_collection_set ? ctx.loaders.collectionItems.load(flow.id) : null,
   collectedBy: async (flow, _, ctx) => (await flowCollectedBy(ctx.loaders.collections, [flow.id]))[0]!,
   segments: async (flow, args, ctx) => {
-    const limit = pageLimit(ctx.store, args.limit);
+    const limit = pageLimit(ctx.repository, args.limit);
     const parts: Predicate[] = [eq('flow_id', flow.id)];
     const r = args.timerange;
     if (r != null && !(isNonEmpty(r) && r.start === null && r.end === null))

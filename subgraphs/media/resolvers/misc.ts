@@ -9,9 +9,9 @@ export const Service: ServiceResolvers = {
   // 7.0: `type` starts with urn:x-tams:service; the API version is always 7.0.
   type: () => 'urn:x-tams:service.tams-gateway',
   apiVersion: () => '7.0',
-  serviceVersion: (_, __, ctx) => ctx.store.service.version,
+  serviceVersion: (_, __, ctx) => ctx.repository.service.version,
   eventStreamMechanisms: (_, __, ctx) =>
-    ctx.store.service.eventStreamMechanisms.map((m) => ({
+    ctx.repository.service.eventStreamMechanisms.map((m) => ({
       name: m.name,
       docs: m.docs ?? null,
       config: null,
