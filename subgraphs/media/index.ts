@@ -34,7 +34,7 @@ export interface MediaSubgraphOptions {
   /** Let webhooks target loopback, private and link-local addresses (refused by default: SSRF). */
   readonly allowPrivateWebhookTargets?: boolean;
   readonly now?: () => Date;
-  /** Called after each committed write (besides waking the webhook dispatcher): e.g. a subscription tail. */
+  /** Called after each committed write, after waking the webhook dispatcher; e.g. wakes the outbox feed. */
   readonly afterWrite?: () => void;
 }
 

@@ -10,7 +10,7 @@ import { mediaUrlProblem } from './media-url.js';
 import { assertWritable, lockFlow } from './flows.js';
 import type { MediaRepository } from './repository.js';
 import { write } from './repository.js';
-import { segmentJson } from './tams-json.js';
+import { segmentJson } from './event-payload-json.js';
 import { checkId, checkInteger, checkObjectId, checkText } from './validation.js';
 
 /**
