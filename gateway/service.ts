@@ -3,7 +3,7 @@ import type { ApolloServer, BaseContext } from '@apollo/server';
 import type { ExecutionResult } from 'graphql';
 import type { Config, Role } from '../lib/config/config.js';
 import { ConfigError, isLoopback } from '../lib/config/config.js';
-import { OutboxTail } from '../lib/events/outbox-tail.js';
+import { OutboxFeed as OutboxTail } from '../lib/events/outbox-feed.js';
 import type { Executor } from '../lib/executor/index.js';
 import { openExecutor } from '../lib/executor/index.js';
 import type { AnalyticsSubgraph } from '../subgraphs/analytics/index.js';

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext } from 'graphql';
-import { DEFAULT_LIMITS } from '../../subgraphs/media/domain/store.js';
+import { DEFAULT_LIMITS } from '../../subgraphs/media/domain/media-limits.js';
 import { operationLabel } from './errors.js';
 import { measurer } from './measure.js';
 

@@ -1,7 +1,7 @@
-import { getUrlJson } from '../../lib/events/get-url-json.js';
+import { getUrlJson } from '../../subgraphs/media/domain/get-url-json.js';
 import type { GetUrlView } from '../../subgraphs/media/domain/get-urls.js';
 import { FORMAT_URN } from '../../subgraphs/media/domain/content-format.js';
-import { defined } from '../../subgraphs/media/domain/tams-json.js';
+import { defined } from '../../subgraphs/media/domain/event-payload-json.js';
 
 /**
  * GraphQL results as TAMS 7.0 JSON: snake_case, exact property names, unset properties omitted (the

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
 import { getOperationAST, GraphQLError, OperationTypeNode, parse, specifiedRules, validate } from 'graphql';
 import { WebSocketServer } from 'ws';
-import type { OutboxTail } from '../../lib/events/outbox-tail.js';
+import type { OutboxFeed as OutboxTail } from '../../lib/events/outbox-feed.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { AuthenticationError } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';

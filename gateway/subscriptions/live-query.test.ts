@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
-import type { TailEvent } from '../../lib/events/outbox-tail.js';
+import type { FeedEvent } from '../../lib/events/outbox-feed.js';
 import { LiveQuery } from './live-query.js';
 import type { Deferred } from './test-support/deferred.js';
 import { deferred } from './test-support/deferred.js';
@@ -11,7 +11,7 @@ const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const FLOW = 'flow-1';
 let positions = 0n;
-const event = (type: string, flowId: string | null = FLOW): TailEvent => ({
+const event = (type: string, flowId: string | null = FLOW): FeedEvent => ({
   type,
   flowId,
   sourceId: null,

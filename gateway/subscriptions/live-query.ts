@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import { GraphQLError } from 'graphql';
-import type { TailEvent } from '../../lib/events/outbox-tail.js';
+import type { FeedEvent } from '../../lib/events/outbox-feed.js';
 
 const INTERNAL = new GraphQLError('internal error; the server log has the details', {
   extensions: { code: 'INTERNAL_SERVER_ERROR' },
@@ -35,14 +35,14 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
   private detach: () => void = () => {};
 
   constructor(
-    private readonly concerns: (event: TailEvent) => boolean,
-    private readonly isFinal: (event: TailEvent) => boolean,
+    private readonly concerns: (event: FeedEvent) => boolean,
+    private readonly isFinal: (event: FeedEvent) => boolean,
     private readonly resolve: Resolve,
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** The listener to attach to the event tail; `detach` removes it when the stream ends. */
-  readonly listener = (event: TailEvent): void => {
+  /** The listener to attach to the outbox feed; `detach` removes it when the stream ends. */
+  readonly listener = (event: FeedEvent): void => {
     if (this.done || this.finalSeen || !this.concerns(event)) return;
     if (this.isFinal(event)) this.finalSeen = true;
     if (event.position > this.latest) this.latest = event.position;

@@ -1,4 +1,4 @@
-import type { TailEvent } from '../../lib/events/outbox-tail.js';
+import type { FeedEvent } from '../../lib/events/outbox-feed.js';
 
 /**
  * How each `Subscription` field of the schema is served: the root query field that looks its entity up
@@ -8,8 +8,8 @@ import type { TailEvent } from '../../lib/events/outbox-tail.js';
 export interface SubscriptionField {
   /** The Query field with the same `id` argument that returns the same type. */
   readonly lookup: string;
-  concerns(event: TailEvent, id: string): boolean;
-  isFinal(event: TailEvent): boolean;
+  concerns(event: FeedEvent, id: string): boolean;
+  isFinal(event: FeedEvent): boolean;
 }
 
 export const SUBSCRIPTION_FIELDS: Readonly<Record<string, SubscriptionField>> = {

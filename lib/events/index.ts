@@ -1,6 +1,6 @@
 /**
- * The event stream's consumers. Today: webhook delivery of TAMS 7.0 events from the outbox (README.md).
+ * The event stream, neutral of transport and domain: the outbox feed that hands committed events to
+ * in-process listeners (README.md). Webhook delivery is the media domain's (subgraphs/media/webhooks).
  */
-export { createWebhookDispatcher, WEBHOOK_CONSUMER, WebhookDispatcher } from './webhook-dispatcher.js';
-export type { WebhookDispatcherOptions } from './webhook-dispatcher.js';
-export type { WebhookEnvelope } from './webhook-envelope.js';
+export { OutboxFeed } from './outbox-feed.js';
+export type { FeedEvent, FeedListener, OutboxFeedOptions } from './outbox-feed.js';

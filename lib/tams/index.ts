@@ -11,22 +11,19 @@ export {
   containsTimestamp,
   covers,
   duration,
-  EMPTY,
   equalTimeRanges,
-  ETERNITY,
   formatTimeRange,
-  instant,
   intersection,
   isBounded,
   isEmpty,
   isInstantaneous,
   isNonEmpty,
-  makeTimeRange,
   overlaps,
   parseTimeRange,
   timeRange,
 } from './timerange.js';
-export type { EmptyTimeRange, NonEmptyTimeRange, TimeRange, TimeRangeBounds } from './timerange.js';
+export { EMPTY, ETERNITY, instant, makeTimeRange } from './timerange-value.js';
+export type { EmptyTimeRange, NonEmptyTimeRange, TimeRange, TimeRangeBounds } from './timerange-value.js';
 
 export { gapsBetween, spanOf, unionOf } from './timerange-set.js';
 

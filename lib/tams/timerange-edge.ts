@@ -10,7 +10,8 @@
  * non-empty iff startEdge <= endEdge; and `a` is before `b` iff endEdge(a) < startEdge(b).
  * Never used to rewrite stored markers (no ±1 ns normalisation): only to compare.
  */
-import type { NonEmptyTimeRange } from './timerange.js';
+import { EMPTY, makeTimeRange } from './timerange-value.js';
+import type { NonEmptyTimeRange, TimeRange } from './timerange-value.js';
 
 /** [rank, value, side]: rank -1 is -infinity, +1 is +infinity (value then ignored), 0 is finite. */
 export type Edge = readonly [rank: -1 | 0 | 1, value: bigint, side: -1 | 0 | 1];
@@ -52,4 +53,15 @@ export function startAfter(end: Edge): Edge {
 /** The end edge of whatever precedes a start edge: before `[s` comes `s)`, before `(s` comes `s]`. */
 export function endBefore(start: Edge): Edge {
   return start[0] === 0 ? [0, start[1], start[2] === 1 ? 0 : -1] : start;
+}
+
+/** The range between a start edge and an end edge; possibly empty. */
+export function rangeBetweenEdges(start: Edge, end: Edge): TimeRange {
+  if (start[0] === 1 || end[0] === -1) return EMPTY;
+  return makeTimeRange({
+    start: start[0] === 0 ? start[1] : null,
+    startInclusive: start[2] === 0,
+    end: end[0] === 0 ? end[1] : null,
+    endInclusive: end[2] === 0,
+  });
 }

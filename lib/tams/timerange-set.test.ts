@@ -3,16 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 import { arbTimeRange } from './test-support/timerange-arbitraries.js';
 import { containsPointOrNeighbour, describeProbe, probesFor } from './test-support/probes.js';
-import {
-  compareTimeRanges,
-  covers,
-  EMPTY,
-  formatTimeRange,
-  isNonEmpty,
-  overlaps,
-  timeRange,
-} from './timerange.js';
-import type { TimeRange } from './timerange.js';
+import { compareTimeRanges, covers, formatTimeRange, isNonEmpty, overlaps, timeRange } from './timerange.js';
+import { EMPTY } from './timerange-value.js';
+import type { TimeRange } from './timerange-value.js';
 import { gapsBetween, spanOf, unionOf } from './timerange-set.js';
 
 const ranges = (...texts: string[]): TimeRange[] => texts.map((t) => timeRange(t));

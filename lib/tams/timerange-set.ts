@@ -10,12 +10,14 @@ import {
   endEdge,
   maxEdge,
   minEdge,
+  rangeBetweenEdges,
   startAfter,
   startEdge,
 } from './timerange-edge.js';
 import type { Edge } from './timerange-edge.js';
-import { compareTimeRanges, EMPTY, isNonEmpty, rangeBetweenEdges } from './timerange.js';
-import type { NonEmptyTimeRange, TimeRange } from './timerange.js';
+import { compareTimeRanges, isNonEmpty } from './timerange.js';
+import { EMPTY } from './timerange-value.js';
+import type { NonEmptyTimeRange, TimeRange } from './timerange-value.js';
 
 /**
  * The fewest disjoint ranges covering exactly the points of the inputs, sorted. Ranges that overlap or

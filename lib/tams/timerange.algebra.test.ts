@@ -10,9 +10,7 @@ import {
   containsTimestamp,
   covers,
   duration,
-  EMPTY,
   equalTimeRanges,
-  ETERNITY,
   formatTimeRange,
   intersection,
   isBounded,
@@ -20,7 +18,8 @@ import {
   overlaps,
   timeRange,
 } from './timerange.js';
-import type { TimeRange } from './timerange.js';
+import { EMPTY, ETERNITY } from './timerange-value.js';
+import type { TimeRange } from './timerange-value.js';
 
 const tr = timeRange;
 

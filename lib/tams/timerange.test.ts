@@ -5,19 +5,16 @@ import { TamsValidationError } from './result.js';
 import { arbTimeRange } from './test-support/timerange-arbitraries.js';
 import { containsPointOrNeighbour, probesFor } from './test-support/probes.js';
 import {
-  EMPTY,
-  ETERNITY,
   formatTimeRange,
-  instant,
   isBounded,
   isEmpty,
   isInstantaneous,
   isNonEmpty,
-  makeTimeRange,
   parseTimeRange,
   timeRange,
 } from './timerange.js';
-import type { TimeRange } from './timerange.js';
+import { EMPTY, ETERNITY, instant, makeTimeRange } from './timerange-value.js';
+import type { TimeRange } from './timerange-value.js';
 import { formatTimestamp } from './timestamp.js';
 
 /** Verbatim from api/schemas/timerange.json (7.0). */

@@ -1,88 +1,16 @@
 /**
- * TAMS 7.0 timeranges (`S:timerange.json`, AN0008, AN0012; DIGEST §2.2-2.3) as immutable values with
- * marker-aware algebra on a continuous timeline, as BBC's mediatimestamp does. Markers are kept exactly
- * as given (never rewritten as ±1 ns) so a stored `[0:0_10:0)` is returned as `[0:0_10:0)`.
+ * TAMS 7.0 timeranges (`S:timerange.json`, AN0008, AN0012; DIGEST §2.2-2.3): text form, predicates and
+ * marker-aware algebra on a continuous timeline, as BBC's mediatimestamp does. The value itself and its
+ * normalising constructor are in timerange-value.ts; the comparisons go through timerange-edge.ts.
  */
 import { describeValue } from './describe-value.js';
 import { fail, ok, unwrap } from './result.js';
 import type { Result } from './result.js';
-import { compareEdges, endEdge, maxEdge, minEdge, startEdge } from './timerange-edge.js';
+import { compareEdges, endEdge, maxEdge, minEdge, rangeBetweenEdges, startEdge } from './timerange-edge.js';
 import type { Edge } from './timerange-edge.js';
+import { EMPTY, makeTimeRange } from './timerange-value.js';
+import type { EmptyTimeRange, NonEmptyTimeRange, TimeRange } from './timerange-value.js';
 import { formatTimestamp, parseTimestamp, timestamp } from './timestamp.js';
-
-export type TimeRange = EmptyTimeRange | NonEmptyTimeRange;
-
-export interface EmptyTimeRange {
-  readonly kind: 'empty';
-}
-
-/** Never empty: the constructor turns every empty combination of bounds into `EMPTY`. */
-export interface NonEmptyTimeRange {
-  readonly kind: 'range';
-  /** null = unbounded (-infinity). */
-  readonly start: bigint | null;
-  /** Always false when `start` is null. */
-  readonly startInclusive: boolean;
-  /** null = unbounded (+infinity). */
-  readonly end: bigint | null;
-  /** Always false when `end` is null. */
-  readonly endInclusive: boolean;
-}
-
-export interface TimeRangeBounds {
-  readonly start: bigint | null;
-  /** Default true: segment timeranges always start inclusively. */
-  readonly startInclusive?: boolean;
-  readonly end: bigint | null;
-  /** Default false: segments of media with duration end exclusively, at the next sample. */
-  readonly endInclusive?: boolean;
-}
-
-export const EMPTY: EmptyTimeRange = Object.freeze({ kind: 'empty' });
-
-/** `_`: every timestamp. */
-export const ETERNITY: NonEmptyTimeRange = Object.freeze({
-  kind: 'range',
-  start: null,
-  startInclusive: false,
-  end: null,
-  endInclusive: false,
-});
-
-/**
- * The normalising constructor. Per AN0008 a range is empty when end < start, or when start == end and
- * either marker is exclusive; markers on infinite bounds carry no meaning and are dropped.
- */
-export function makeTimeRange(bounds: TimeRangeBounds): TimeRange {
-  const { start, end } = bounds;
-  const startInclusive = start !== null && (bounds.startInclusive ?? true);
-  const endInclusive = end !== null && (bounds.endInclusive ?? false);
-  if (
-    start !== null &&
-    end !== null &&
-    (end < start || (end === start && !(startInclusive && endInclusive)))
-  ) {
-    return EMPTY;
-  }
-  if (start === null && end === null) return ETERNITY;
-  return Object.freeze({ kind: 'range', start, startInclusive, end, endInclusive });
-}
-
-/** `[t]`: the instantaneous range holding only t. */
-export function instant(t: bigint): TimeRange {
-  return makeTimeRange({ start: t, startInclusive: true, end: t, endInclusive: true });
-}
-
-/** Internal: the range between a start edge and an end edge (see timerange-edge.ts); possibly empty. */
-export function rangeBetweenEdges(start: Edge, end: Edge): TimeRange {
-  if (start[0] === 1 || end[0] === -1) return EMPTY;
-  return makeTimeRange({
-    start: start[0] === 0 ? start[1] : null,
-    startInclusive: start[2] === 0,
-    end: end[0] === 0 ? end[1] : null,
-    endInclusive: end[2] === 0,
-  });
-}
 
 // ---- Text form ----------------------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
-import type { MediaStore } from './domain/store.js';
+import type { MediaRepository } from './domain/repository.js';
 import type { MediaLoaders } from './loaders.js';
 import { createLoaders } from './loaders.js';
 
-/** What every media resolver gets: the store, this request's loaders and who is asking. */
+/** What every media resolver gets: the domain's repository, this request's loaders and who is asking. */
 export interface MediaContext {
-  readonly store: MediaStore;
+  readonly repository: MediaRepository;
   readonly loaders: MediaLoaders;
   /** The authenticated principal, recorded as created_by / updated_by; null until authentication exists. */
   readonly principal: string | null;
@@ -13,12 +13,12 @@ export interface MediaContext {
 }
 
 export function createMediaContext(
-  store: MediaStore,
+  repository: MediaRepository,
   options: { principal?: string | null; backgroundWork?: () => void } = {},
 ): MediaContext {
   return {
-    store,
-    loaders: createLoaders(store.executor),
+    repository,
+    loaders: createLoaders(repository.executor),
     principal: options.principal ?? null,
     backgroundWork: options.backgroundWork ?? (() => undefined),
   };

@@ -203,14 +203,14 @@ describe('deleting flows', () => {
         .data!.flowDeleteRequest;
 
     // One batch, then the process "dies": the worker that did it is never used again.
-    expect(await new DeletionWorker(h.subgraph.store, { batch: 2 }).tick()).toBe(true);
+    expect(await new DeletionWorker(h.subgraph.repository, { batch: 2 }).tick()).toBe(true);
     expect(await remainingSegments()).toBe(7);
     const interrupted = await status();
     expect(interrupted.status).toBe('STARTED');
     expect(interrupted.timerangeRemaining).toBe('[2:0_'); // deleting a flow deletes all time
 
     // A new process's worker knows nothing but the database, and finishes the job.
-    const restarted = new DeletionWorker(h.subgraph.store, { batch: 2 });
+    const restarted = new DeletionWorker(h.subgraph.repository, { batch: 2 });
     while (await restarted.tick());
     expect(await remainingSegments()).toBe(0);
     expect((await status()).status).toBe('DONE');

@@ -1,19 +1,20 @@
 import type { GraphQLSchema } from 'graphql';
-import type { WebhookDispatcher, WebhookDispatcherOptions } from '../../lib/events/index.js';
-import { createWebhookDispatcher } from '../../lib/events/index.js';
-import { createPublicOnlyFetch } from '../../lib/events/guarded-fetch.js';
 import type { Executor } from '../../lib/executor/index.js';
 import type { MediaContext } from './context.js';
 import { createMediaContext } from './context.js';
 import { DeletionWorker } from './domain/deletion-worker.js';
-import type { DomainLog, MediaLimits, MediaStore } from './domain/store.js';
-import { DEFAULT_LIMITS } from './domain/store.js';
+import type { MediaLimits } from './domain/media-limits.js';
+import { DEFAULT_LIMITS } from './domain/media-limits.js';
+import type { DomainLog, MediaRepository } from './domain/repository.js';
 import { buildMediaSchema } from './schema.js';
 import type { StorageBackendSpec } from './storage-registry.js';
 import { StorageRegistry } from './storage-registry.js';
+import type { WebhookDispatcher, WebhookDispatcherOptions } from './webhooks/index.js';
+import { createPublicOnlyFetch, createWebhookDispatcher } from './webhooks/index.js';
 
 export type { MediaContext } from './context.js';
-export type { MediaLimits, MediaStore } from './domain/store.js';
+export type { MediaLimits } from './domain/media-limits.js';
+export type { MediaRepository } from './domain/repository.js';
 export { ERROR_STATUS, httpStatusOf } from './errors.js';
 export type { StorageBackendSpec } from './storage-registry.js';
 
@@ -33,14 +34,14 @@ export interface MediaSubgraphOptions {
   /** Let webhooks target loopback, private and link-local addresses (refused by default: SSRF). */
   readonly allowPrivateWebhookTargets?: boolean;
   readonly now?: () => Date;
-  /** Called after each committed write (besides waking the webhook dispatcher): e.g. a subscription tail. */
+  /** Called after each committed write, after waking the webhook dispatcher; e.g. wakes the outbox feed. */
   readonly afterWrite?: () => void;
 }
 
-/** The media subgraph, ready to serve: its schema, its domain store and its background worker. */
+/** The media subgraph, ready to serve: its schema, the domain's repository and its background workers. */
 export interface MediaSubgraph {
   readonly schema: GraphQLSchema;
-  readonly store: MediaStore;
+  readonly repository: MediaRepository;
   readonly worker: DeletionWorker;
   readonly webhooks: WebhookDispatcher;
   createContext(principal: string | null): MediaContext;
@@ -50,7 +51,7 @@ export interface MediaSubgraph {
 export async function createMediaSubgraph(options: MediaSubgraphOptions): Promise<MediaSubgraph> {
   const storage = await StorageRegistry.open(options.executor, options.storage);
   let wakeWebhooks = () => {};
-  const store: MediaStore = {
+  const repository: MediaRepository = {
     executor: options.executor,
     storage,
     log: options.log,
@@ -67,10 +68,10 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
       options.afterWrite?.();
     },
   };
-  const worker = new DeletionWorker(store);
-  const webhooks = createWebhookDispatcher(store, {
+  const worker = new DeletionWorker(repository);
+  const webhooks = createWebhookDispatcher(repository, {
     log: options.log,
-    ...(store.allowPrivateWebhookTargets ? {} : { fetch: createPublicOnlyFetch() }),
+    ...(repository.allowPrivateWebhookTargets ? {} : { fetch: createPublicOnlyFetch() }),
     ...options.webhooks,
   });
   wakeWebhooks = () => webhooks.wake();
@@ -81,11 +82,11 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
   const schema = buildMediaSchema();
   return {
     schema,
-    store,
+    repository,
     worker,
     webhooks,
     createContext: (principal) =>
-      createMediaContext(store, { principal, backgroundWork: () => worker.wake() }),
+      createMediaContext(repository, { principal, backgroundWork: () => worker.wake() }),
     async close() {
       await webhooks.stop();
       await worker.stop();

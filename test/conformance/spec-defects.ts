@@ -24,7 +24,8 @@ export const SPEC_DEFECTS: readonly SpecDefect[] = [
     id: 'segments-deleted-event-type',
     source: 'DIGEST §12.1',
     defect: 'the flows/segments_deleted webhook declares event_type const flows/segments_added',
-    handling: 'webhook deliveries are not responses; out of this suite (lib/events tests own them)',
+    handling:
+      'webhook deliveries are not responses; out of this suite (subgraphs/media/webhooks tests own them)',
   },
   {
     id: 'location-singular',

@@ -7,7 +7,7 @@ import { createLogger } from '../../gateway/logger.js';
 import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
-import { WebhookReceiver } from '../../lib/events/test-support/webhook-receiver.js';
+import { WebhookReceiver } from '../../subgraphs/media/webhooks/test-support/webhook-receiver.js';
 import { createTestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import type { TestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import { bearer, createToken } from '../support/admin-token.js';

@@ -15,7 +15,7 @@ import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
 import type { Executor } from '../../lib/executor/index.js';
-import { OutboxTail } from '../../lib/events/outbox-tail.js';
+import { OutboxFeed } from '../../lib/events/outbox-feed.js';
 import { openExecutor } from '../../lib/executor/index.js';
 import { eventually } from '../../lib/test-support/eventually.js';
 import { bearer, createScopeTokens } from '../support/admin-token.js';
@@ -209,9 +209,9 @@ describe('subscriptions', () => {
     // Hold the subscription's positioning on the outbox until the gauge has been read.
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const listen = OutboxTail.prototype.listen; // eslint-disable-line @typescript-eslint/unbound-method -- applied to its own instance below
-    const spy = vi.spyOn(OutboxTail.prototype, 'listen').mockImplementationOnce(async function (
-      this: OutboxTail,
+    const listen = OutboxFeed.prototype.listen; // eslint-disable-line @typescript-eslint/unbound-method -- applied to its own instance below
+    const spy = vi.spyOn(OutboxFeed.prototype, 'listen').mockImplementationOnce(async function (
+      this: OutboxFeed,
       ...args
     ) {
       await held;

@@ -1,5 +1,5 @@
 import { validateUuid } from '../../../lib/tams/index.js';
-import { DEFAULT_LIMITS } from '../../../subgraphs/media/domain/store.js';
+import { DEFAULT_LIMITS } from '../../../subgraphs/media/domain/media-limits.js';
 import { HttpError } from '../../http/errors.js';
 import type { RestContext } from '../context.js';
 import { segmentInput } from '../bodies.js';

@@ -3,7 +3,7 @@
  * a timestamp p itself it can ask about the points just after (p+ε) and just before (p−ε) p, which is
  * what exclusive markers decide: `(p_q)` holds p+ε but not p, `[a_p)` holds p−ε but not p.
  */
-import type { TimeRange } from '../timerange.js';
+import type { TimeRange } from '../timerange-value.js';
 
 export type Side = -1 | 0 | 1;
 

@@ -1,8 +1,8 @@
 /** fast-check generators shared by the timestamp and timerange tests. */
 import fc from 'fast-check';
 
-import { makeTimeRange } from '../timerange.js';
-import type { TimeRange } from '../timerange.js';
+import { makeTimeRange } from '../timerange-value.js';
+import type { TimeRange } from '../timerange-value.js';
 
 const near = (centre: bigint, width: bigint): fc.Arbitrary<bigint> =>
   fc.bigInt({ min: centre - width, max: centre + width });

@@ -1,8 +1,8 @@
 import { and, isIn, range } from '../../../lib/executor/index.js';
 import { advanceDeleteRequest, failDeleteRequest } from './deletion.js';
 import { collectExpiredUploads, collectObjects, sweepCandidates } from './objects.js';
-import type { MediaStore } from './store.js';
-import { write } from './store.js';
+import type { MediaRepository } from './repository.js';
+import { write } from './repository.js';
 
 export interface DeletionWorkerOptions {
   /** Segments deleted per transaction. */
@@ -29,7 +29,7 @@ export class DeletionWorker {
   private readonly maxFailures: number;
 
   constructor(
-    private readonly store: MediaStore,
+    private readonly repository: MediaRepository,
     options: DeletionWorkerOptions = {},
   ) {
     this.batch = options.batch ?? 5000;
@@ -56,9 +56,9 @@ export class DeletionWorker {
 
   /** Does one round of work; true when anything was done. Exposed for tests. */
   async tick(): Promise<boolean> {
-    const now = this.store.now();
+    const now = this.repository.now();
     const pending = (
-      await this.store.executor.select({
+      await this.repository.executor.select({
         table: 'flow_delete_requests',
         columns: ['id'],
         where: isIn('status', ['created', 'started']),
@@ -69,27 +69,27 @@ export class DeletionWorker {
     let worked = false;
     for (const { id } of pending) {
       try {
-        const step = await advanceDeleteRequest(this.store, id, this.batch);
+        const step = await advanceDeleteRequest(this.repository, id, this.batch);
         this.failures.delete(id);
-        if (step.orphanCandidates.length) await collectObjects(this.store, step.orphanCandidates);
+        if (step.orphanCandidates.length) await collectObjects(this.repository, step.orphanCandidates);
         worked ||= step.progressed;
       } catch (error) {
         const count = (this.failures.get(id) ?? 0) + 1;
         this.failures.set(id, count);
-        this.store.log.error(
+        this.repository.log.error(
           { err: error, requestId: id, attempt: count },
           'a flow delete request batch failed',
         );
         if (count >= this.maxFailures) {
-          await failDeleteRequest(this.store, id, error);
+          await failDeleteRequest(this.repository, id, error);
           this.failures.delete(id);
         }
       }
       if (!this.running) return worked;
     }
-    worked = (await sweepCandidates(this.store)) > 0 || worked;
-    worked = (await collectExpiredUploads(this.store)) > 0 || worked;
-    await write(this.store, (tx) =>
+    worked = (await sweepCandidates(this.repository)) > 0 || worked;
+    worked = (await collectExpiredUploads(this.repository)) > 0 || worked;
+    await write(this.repository, (tx) =>
       tx.delete('flow_delete_requests', and(isIn('status', ['done', 'error']), range('expiry', { lt: now }))),
     );
     return worked;
@@ -101,7 +101,7 @@ export class DeletionWorker {
       try {
         worked = await this.tick();
       } catch (error) {
-        this.store.log.error({ err: error }, 'the deletion worker failed a round; retrying');
+        this.repository.log.error({ err: error }, 'the deletion worker failed a round; retrying');
       }
       if (!worked && this.running)
         await new Promise<void>((resolve) => {

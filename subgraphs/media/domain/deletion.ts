@@ -14,8 +14,8 @@ import { DomainError, notFound } from '../errors.js';
 import { emit, emitFlow } from './events.js';
 import { assertWritable, lockFlow } from './flows.js';
 import { emitChangedSources, inferredCollections, removeSourceIfUnused } from './sources.js';
-import type { MediaStore } from './store.js';
-import { write } from './store.js';
+import type { MediaRepository } from './repository.js';
+import { write } from './repository.js';
 import { checkId, checkText } from './validation.js';
 
 /**
@@ -155,7 +155,7 @@ function newRequest(
 }
 
 export async function deleteSegments(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   range: TimeRange | null,
   objectId: string | null,
@@ -164,12 +164,14 @@ export async function deleteSegments(
   const flowId = checkId(id, 'flowId');
   const timerange = range ?? ETERNITY;
   const object = objectId === null ? null : checkText(objectId, 'objectId', 1024);
-  return write(store, async (tx) => {
-    const now = store.now();
+  return write(repository, async (tx) => {
+    const now = repository.now();
     const flow = await lockFlow(tx, flowId);
     if (!flow) throw notFound(`flow ${flowId}`);
     assertWritable(flow);
-    if (await moreThan(tx, segmentsToDelete(flowId, timerange, object), store.limits.syncDeleteSegments)) {
+    if (
+      await moreThan(tx, segmentsToDelete(flowId, timerange, object), repository.limits.syncDeleteSegments)
+    ) {
       const request = newRequest(now, flowId, timerange, object, false, principal);
       await tx.insert('flow_delete_requests', [request]);
       return { done: false, request, orphanCandidates: [] };
@@ -186,13 +188,13 @@ export async function deleteSegments(
  * source goes with its last flow.
  */
 export async function deleteFlow(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   principal: string | null,
 ): Promise<DeletionOutcome> {
   const flowId = checkId(id);
-  return write(store, async (tx) => {
-    const now = store.now();
+  return write(repository, async (tx) => {
+    const now = repository.now();
     const flow = await lockFlow(tx, flowId);
     if (!flow) throw notFound(`flow ${flowId}`);
     assertWritable(flow);
@@ -210,7 +212,7 @@ export async function deleteFlow(
     const inferredBefore = await inferredCollections(tx, sources);
 
     let outcome: DeletionOutcome;
-    if (flow.segment_count <= BigInt(store.limits.syncDeleteSegments)) {
+    if (flow.segment_count <= BigInt(repository.limits.syncDeleteSegments)) {
       const { released } = await deleteSegmentRows(tx, now, flowId, ETERNITY, null);
       outcome = { done: true, request: null, orphanCandidates: released };
     } else {
@@ -248,17 +250,17 @@ export async function deleteFlow(
  * gone). Each batch is its own transaction, so an interrupted deletion resumes where it stopped.
  */
 export async function advanceDeleteRequest(
-  store: MediaStore,
+  repository: MediaRepository,
   requestId: string,
   batch: number,
 ): Promise<{ progressed: boolean; orphanCandidates: string[] }> {
-  return write(store, async (tx) => {
+  return write(repository, async (tx) => {
     const [request] = (
       await tx.select({ table: 'flow_delete_requests', where: eq('id', requestId), limit: 1, lock: true })
     ).rows;
     if (!request || (request.status !== 'created' && request.status !== 'started'))
       return { progressed: false, orphanCandidates: [] };
-    const now = store.now();
+    const now = repository.now();
     // Locked before its segments go: the counters written below are derived from this read.
     const flow = await lockFlow(tx, request.flow_id);
     const { ranges, released } = await deleteSegmentRows(
@@ -306,10 +308,14 @@ function fromStartOf(first: TimeRange, range: TimeRange): TimeRange {
 }
 
 /** Marks a request failed with a TAMS error body, after a batch kept failing. */
-export async function failDeleteRequest(store: MediaStore, requestId: string, error: unknown): Promise<void> {
+export async function failDeleteRequest(
+  repository: MediaRepository,
+  requestId: string,
+  error: unknown,
+): Promise<void> {
   const message = error instanceof DomainError ? error.message : 'the deletion failed; see the server log';
-  await write(store, async (tx) => {
-    const now = store.now();
+  await write(repository, async (tx) => {
+    const now = repository.now();
     await tx.update('flow_delete_requests', eq('id', requestId), {
       status: 'error',
       error: { type: 'DeletionFailed', summary: message, time: now.toISOString() },

@@ -1,7 +1,7 @@
 import type { InsertRow, Transaction } from '../../../lib/executor/index.js';
 import { flowCollectedBy, inferSourceCollections } from './collections.js';
-import { collectionReader } from './store.js';
-import { flowJson, sourceJson } from './tams-json.js';
+import { collectionReader } from './repository.js';
+import { flowJson, sourceJson } from './event-payload-json.js';
 
 /** The eight TAMS 7.0 event types. */
 export type TamsEventType =

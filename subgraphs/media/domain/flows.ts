@@ -8,8 +8,8 @@ import { emitFlow } from './events.js';
 import type { CollectionItem } from './flow-input.js';
 import { collectionItems, flowFields } from './flow-input.js';
 import { emitChangedSources, ensureSource, inferredCollections, withTag } from './sources.js';
-import type { MediaStore } from './store.js';
-import { write } from './store.js';
+import type { MediaRepository } from './repository.js';
+import { write } from './repository.js';
 import {
   checkDescription,
   checkId,
@@ -113,7 +113,7 @@ export interface PutFlowOutcome {
 }
 
 export async function putFlow(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   input: FlowInput,
   principal: string | null,
@@ -121,8 +121,8 @@ export async function putFlow(
   const flowId = checkId(id);
   const { fields, collection } = flowFields(input, flowId);
   const attempt = () =>
-    write(store, async (tx) => {
-      const now = store.now();
+    write(repository, async (tx) => {
+      const now = repository.now();
       const [existing] = await tx.lookup('flows', 'id', [flowId]);
       if (existing) {
         assertWritable(existing);
@@ -180,17 +180,17 @@ export async function putFlow(
 
 /** A metadata change to one flow: checks, applies `change`, bumps the version, emits `flows/updated`. */
 async function updateFlow(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   principal: string | null,
   options: { allowReadOnly?: boolean },
   change: (flow: FlowRow, tx: Transaction, now: Date) => Promise<SetValues<'flows'>> | SetValues<'flows'>,
 ): Promise<FlowRow> {
   const flowId = checkId(id);
-  return write(store, async (tx) => {
+  return write(repository, async (tx) => {
     const flow = await loadFlow(tx, flowId);
     if (!options.allowReadOnly) assertWritable(flow);
-    const now = store.now();
+    const now = repository.now();
     const set = { ...(await change(flow, tx, now)), ...metadataBump(now, principal, flow) };
     await tx.update('flows', eq('id', flowId), set);
     await emitFlow(tx, now, 'flows/updated', flowId);
@@ -199,27 +199,27 @@ async function updateFlow(
 }
 
 export const setFlowLabel = (
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   label: string | null,
   principal: string | null,
 ) => {
   const value = label === null ? null : checkLabel(label);
-  return updateFlow(store, id, principal, {}, () => ({ label: value }));
+  return updateFlow(repository, id, principal, {}, () => ({ label: value }));
 };
 
 export const setFlowDescription = (
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   text: string | null,
   principal: string | null,
 ) => {
   const value = text === null ? null : checkDescription(text);
-  return updateFlow(store, id, principal, {}, () => ({ description: value }));
+  return updateFlow(repository, id, principal, {}, () => ({ description: value }));
 };
 
 export const setFlowTag = (
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   name: string,
   value: string | null,
@@ -227,28 +227,34 @@ export const setFlowTag = (
 ) => {
   const tagName = checkTagName(name);
   const tagValue = value === null ? null : checkTagValue(value);
-  return updateFlow(store, id, principal, {}, (flow) => ({ tags: withTag(flow.tags, tagName, tagValue) }));
+  return updateFlow(repository, id, principal, {}, (flow) => ({
+    tags: withTag(flow.tags, tagName, tagValue),
+  }));
 };
 
 /** Never blocked by read_only: it is how a read-only flow is unlocked (7.0 documents no 403 here). */
-export const setFlowReadOnly = (store: MediaStore, id: string, readOnly: boolean, principal: string | null) =>
-  updateFlow(store, id, principal, { allowReadOnly: true }, () => ({ read_only: readOnly }));
+export const setFlowReadOnly = (
+  repository: MediaRepository,
+  id: string,
+  readOnly: boolean,
+  principal: string | null,
+) => updateFlow(repository, id, principal, { allowReadOnly: true }, () => ({ read_only: readOnly }));
 
 export const setFlowBitRate = (
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   kind: BitRateKind,
   value: number | null,
   principal: string | null,
 ) => {
   const rate = checkInteger(value, kind === 'AVERAGE' ? 'avgBitRate' : 'maxBitRate', 0);
-  return updateFlow(store, id, principal, {}, () =>
+  return updateFlow(repository, id, principal, {}, () =>
     kind === 'AVERAGE' ? { avg_bit_rate: rate } : { max_bit_rate: rate },
   );
 };
 
 export const setFlowCollection = (
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   items: readonly FlowCollectionItemInput[] | null,
   principal: string | null,
@@ -256,7 +262,7 @@ export const setFlowCollection = (
   const flowId = checkId(id);
   // Null unsets the property (REST DELETE); `[]` sets it to an empty collection (REST PUT []).
   const collection = items === null ? [] : collectionItems(items, flowId);
-  return updateFlow(store, flowId, principal, {}, async (flow, tx, now) => {
+  return updateFlow(repository, flowId, principal, {}, async (flow, tx, now) => {
     await replaceCollection(tx, now, principal, flowId, flow.source_id, collection);
     return { flow_collection_set: items !== null };
   });

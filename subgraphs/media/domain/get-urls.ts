@@ -1,7 +1,7 @@
 import type { Row } from '../../../lib/executor/index.js';
 import type { ObjectStore } from '../../../lib/objects/index.js';
 import { ObjectStoreError } from '../../../lib/objects/index.js';
-import type { MediaStore } from './store.js';
+import type { MediaRepository } from './repository.js';
 
 /**
  * A segment's get_urls (7.0 §6.2): the controlled URL of the object's copy on this store's backend
@@ -31,14 +31,14 @@ export interface GetUrlFilter {
 }
 
 export function segmentGetUrls(
-  store: MediaStore,
+  repository: MediaRepository,
   segment: Pick<Row<'segments'>, 'object_id' | 'get_urls'>,
   object: Pick<Row<'objects'>, 'storage_id'> | null,
   filter: GetUrlFilter,
 ): GetUrlView[] {
   const urls: GetUrlView[] = [];
-  const binding = object?.storage_id ? store.storage.byId(object.storage_id) : undefined;
-  const controlledUrl = binding && presignGet(store, binding.store, segment.object_id);
+  const binding = object?.storage_id ? repository.storage.byId(object.storage_id) : undefined;
+  const controlledUrl = binding && presignGet(repository, binding.store, segment.object_id);
   if (binding && controlledUrl !== undefined) {
     const b = binding.backend;
     urls.push({
@@ -82,12 +82,12 @@ export function segmentGetUrls(
  * checked when they enter (lib/objects/object-id.ts), but an object stored before a rule was tightened
  * keeps its id. Its segment is still listed, with the client's URLs only, rather than failing the page.
  */
-function presignGet(store: MediaStore, objects: ObjectStore, objectId: string): string | undefined {
+function presignGet(repository: MediaRepository, objects: ObjectStore, objectId: string): string | undefined {
   try {
-    return objects.presignGet(objectId, { expiresInSeconds: store.limits.getUrlSeconds });
+    return objects.presignGet(objectId, { expiresInSeconds: repository.limits.getUrlSeconds });
   } catch (error) {
     if (!(error instanceof ObjectStoreError && error.code === 'INVALID_OBJECT_ID')) throw error;
-    store.log.warn(
+    repository.log.warn(
       { err: error, objectId },
       'an object id the store cannot presign; its controlled URL is left out',
     );

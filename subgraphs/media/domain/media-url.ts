@@ -11,7 +11,7 @@ import { describeValue } from '../../../lib/tams/index.js';
  * them; a presigned URL carries its authorisation in the query), and white space or control characters
  * anywhere (WHATWG parsers silently drop tabs and newlines and trim the ends, so `java\nscript:` would
  * read as another URL to them than to other clients). Private addresses are fine: the store never
- * fetches these URLs, its clients do (webhook targets have their own rules in lib/events).
+ * fetches these URLs, its clients do (webhook targets have their own rules: webhooks/webhook-targets.ts).
  */
 export const MEDIA_URL_SCHEMES: readonly string[] = ['http:', 'https:'];
 

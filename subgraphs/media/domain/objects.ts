@@ -1,7 +1,7 @@
 import { and, isIn, isNull, not, range } from '../../../lib/executor/index.js';
 import type { Row } from '../../../lib/executor/index.js';
-import type { MediaStore } from './store.js';
-import { write } from './store.js';
+import type { MediaRepository } from './repository.js';
+import { write } from './repository.js';
 
 /**
  * Garbage collection of media objects (ADR0027): an object goes once no segment of any flow references
@@ -12,24 +12,30 @@ import { write } from './store.js';
 
 const CHUNK = 1000;
 
-async function deleteBytes(store: MediaStore, objects: readonly Row<'objects'>[]): Promise<void> {
+async function deleteBytes(repository: MediaRepository, objects: readonly Row<'objects'>[]): Promise<void> {
   for (const o of objects) {
-    const binding = o.storage_id === null ? undefined : store.storage.byId(o.storage_id);
+    const binding = o.storage_id === null ? undefined : repository.storage.byId(o.storage_id);
     if (!binding) continue;
     try {
       await binding.store.delete(o.id);
     } catch (error) {
-      store.log.warn({ err: error, objectId: o.id }, 'could not delete the bytes of an unreferenced object');
+      repository.log.warn(
+        { err: error, objectId: o.id },
+        'could not delete the bytes of an unreferenced object',
+      );
     }
   }
 }
 
 /** Deletes those of `candidates` that no segment references any more. */
-export async function collectObjects(store: MediaStore, candidates: readonly string[]): Promise<number> {
+export async function collectObjects(
+  repository: MediaRepository,
+  candidates: readonly string[],
+): Promise<number> {
   let collected = 0;
   for (let i = 0; i < candidates.length; i += CHUNK) {
     const chunk = candidates.slice(i, i + CHUNK);
-    const gone = await write(store, async (tx) => {
+    const gone = await write(repository, async (tx) => {
       const objects = (
         await tx.select({ table: 'objects', where: isIn('id', chunk), limit: chunk.length, lock: true })
       ).rows;
@@ -62,33 +68,33 @@ export async function collectObjects(store: MediaStore, candidates: readonly str
         );
       return orphans;
     });
-    await deleteBytes(store, gone);
+    await deleteBytes(repository, gone);
     collected += gone.length;
   }
   return collected;
 }
 
 /** Collects objects marked as candidates by deletions (oldest first); returns how many were looked at. */
-export async function sweepCandidates(store: MediaStore, limit = CHUNK): Promise<number> {
+export async function sweepCandidates(repository: MediaRepository, limit = CHUNK): Promise<number> {
   const marked = (
-    await store.executor.select({
+    await repository.executor.select({
       table: 'objects',
       columns: ['id'],
       where: not(isNull('gc_candidate_since')),
       limit,
     })
   ).rows.map((o) => o.id);
-  if (marked.length) await collectObjects(store, marked);
+  if (marked.length) await collectObjects(repository, marked);
   return marked.length;
 }
 
 /** Objects allocated through storage allocation but never registered by a segment, past their grace time. */
-export async function collectExpiredUploads(store: MediaStore, limit = CHUNK): Promise<number> {
-  const gone = await write(store, async (tx) => {
+export async function collectExpiredUploads(repository: MediaRepository, limit = CHUNK): Promise<number> {
+  const gone = await write(repository, async (tx) => {
     const expired = (
       await tx.select({
         table: 'objects',
-        where: and(isNull('first_referenced_by_flow_id'), range('upload_expires', { lt: store.now() })),
+        where: and(isNull('first_referenced_by_flow_id'), range('upload_expires', { lt: repository.now() })),
         limit,
         lock: true,
       })
@@ -103,6 +109,6 @@ export async function collectExpiredUploads(store: MediaStore, limit = CHUNK): P
       );
     return expired;
   });
-  await deleteBytes(store, gone);
+  await deleteBytes(repository, gone);
   return gone.length;
 }

@@ -8,9 +8,9 @@ import type { ErrorCode } from '../errors.js';
 import { emit } from './events.js';
 import { mediaUrlProblem } from './media-url.js';
 import { assertWritable, lockFlow } from './flows.js';
-import type { MediaStore } from './store.js';
-import { write } from './store.js';
-import { segmentJson } from './tams-json.js';
+import type { MediaRepository } from './repository.js';
+import { write } from './repository.js';
+import { segmentJson } from './event-payload-json.js';
 import { checkId, checkInteger, checkObjectId, checkText } from './validation.js';
 
 /**
@@ -37,7 +37,10 @@ class SegmentRejected extends Error {
   }
 }
 
-function checkGetUrls(input: SegmentInput, store: MediaStore): { url: string; label?: string }[] | null {
+function checkGetUrls(
+  input: SegmentInput,
+  repository: MediaRepository,
+): { url: string; label?: string }[] | null {
   if (input.getUrls == null) return null;
   return input.getUrls.map((u, i) => {
     const problem = mediaUrlProblem(u.url);
@@ -45,7 +48,7 @@ function checkGetUrls(input: SegmentInput, store: MediaStore): { url: string; la
     if (u.label != null) {
       checkText(u.label, `getUrls[${i}].label`, 1024);
       // 7.0: labels of storage backends belong to the store's own (controlled) URLs.
-      if (store.storage.isBackendLabel(u.label))
+      if (repository.storage.isBackendLabel(u.label))
         throw new SegmentRejected(
           'RESERVED_URL_LABEL',
           `getUrls[${i}].label ${JSON.stringify(u.label)} is the label of one of this store's storage backends`,
@@ -56,7 +59,12 @@ function checkGetUrls(input: SegmentInput, store: MediaStore): { url: string; la
   });
 }
 
-function prepare(input: SegmentInput, flowId: string, now: Date, store: MediaStore): InsertRow<'segments'> {
+function prepare(
+  input: SegmentInput,
+  flowId: string,
+  now: Date,
+  repository: MediaRepository,
+): InsertRow<'segments'> {
   const r = input.timerange;
   if (!isNonEmpty(r) || r.start === null || r.end === null)
     throw new SegmentRejected(
@@ -79,7 +87,7 @@ function prepare(input: SegmentInput, flowId: string, now: Date, store: MediaSto
     sample_offset: count(input.sampleOffset, 'sampleOffset'),
     sample_count: count(input.sampleCount, 'sampleCount'),
     key_frame_count: count(input.keyFrameCount, 'keyFrameCount'),
-    get_urls: checkGetUrls(input, store),
+    get_urls: checkGetUrls(input, repository),
     created: now,
   };
 }
@@ -143,7 +151,7 @@ interface ObjectsOfRequest {
 export const MAX_SEGMENTS_PER_REQUEST = 10_000;
 
 export async function addSegments(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   inputs: readonly SegmentInput[],
 ): Promise<{ failed: FailedSegmentInfo[] }> {
@@ -153,8 +161,8 @@ export async function addSegments(
       'BAD_REQUEST',
       `at most ${MAX_SEGMENTS_PER_REQUEST} segments per request (got ${inputs.length}); send them in several requests`,
     );
-  return write(store, async (tx) => {
-    const now = store.now();
+  return write(repository, async (tx) => {
+    const now = repository.now();
     const flow = await lockFlow(tx, flowId);
     if (!flow) throw new DomainError('NOT_FOUND', `flow ${flowId} does not exist`);
     assertWritable(flow);
@@ -170,7 +178,7 @@ export async function addSegments(
     const candidates: { index: number; row: InsertRow<'segments'> }[] = [];
     inputs.forEach((input, index) => {
       try {
-        candidates.push({ index, row: prepare(input, flowId, now, store) });
+        candidates.push({ index, row: prepare(input, flowId, now, repository) });
       } catch (e) {
         if (e instanceof SegmentRejected || e instanceof DomainError) fail(index, e.code, e.message);
         else throw e;

@@ -4,8 +4,8 @@ import { DomainError, notFound } from '../errors.js';
 import { inferSourceCollections, sameInference } from './collections.js';
 import type { InferredSourceCollection } from './collections.js';
 import { emit, emitSource } from './events.js';
-import type { MediaStore } from './store.js';
-import { collectionReader, write } from './store.js';
+import type { MediaRepository } from './repository.js';
+import { collectionReader, write } from './repository.js';
 import { validateTags } from '../../../lib/tams/index.js';
 import { check, checkDescription, checkId, checkLabel, checkTagName, checkTagValue } from './validation.js';
 
@@ -75,16 +75,16 @@ export async function emitChangedSources(
 }
 
 async function updateSource(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   principal: string | null,
   change: (source: Row<'sources'>) => SetValues<'sources'>,
 ): Promise<Row<'sources'>> {
   const sourceId = checkId(id);
-  return write(store, async (tx) => {
+  return write(repository, async (tx) => {
     const [source] = await tx.lookup('sources', 'id', [sourceId]);
     if (!source) throw notFound(`source ${sourceId}`);
-    const now = store.now();
+    const now = repository.now();
     const set = { ...change(source), updated: now, updated_by: principal ?? source.updated_by };
     await tx.update('sources', eq('id', sourceId), set);
     await emitSource(tx, now, 'sources/updated', sourceId);
@@ -93,27 +93,27 @@ async function updateSource(
 }
 
 export function setSourceLabel(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   label: string | null,
   principal: string | null,
 ) {
   const value = label === null ? null : checkLabel(label);
-  return updateSource(store, id, principal, () => ({ label: value }));
+  return updateSource(repository, id, principal, () => ({ label: value }));
 }
 
 export function setSourceDescription(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   description: string | null,
   principal: string | null,
 ) {
   const value = description === null ? null : checkDescription(description);
-  return updateSource(store, id, principal, () => ({ description: value }));
+  return updateSource(repository, id, principal, () => ({ description: value }));
 }
 
 export function setSourceTag(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   name: string,
   value: string | null,
@@ -121,7 +121,9 @@ export function setSourceTag(
 ) {
   const tagName = checkTagName(name);
   const tagValue = value === null ? null : checkTagValue(value);
-  return updateSource(store, id, principal, (source) => ({ tags: withTag(source.tags, tagName, tagValue) }));
+  return updateSource(repository, id, principal, (source) => ({
+    tags: withTag(source.tags, tagName, tagValue),
+  }));
 }
 
 /**

@@ -4,8 +4,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { StorageAllocationInput } from '../__generated__/resolvers-types.js';
 import { DomainError, notFound } from '../errors.js';
 import { assertWritable } from './flows.js';
-import type { MediaStore } from './store.js';
-import { write } from './store.js';
+import type { MediaRepository } from './repository.js';
+import { write } from './repository.js';
 import { checkId, checkInteger, checkObjectId } from './validation.js';
 
 export const DEFAULT_ALLOCATION = 10;
@@ -22,7 +22,7 @@ export interface Allocation {
  * time-ordered, which keeps the object indexes' inserts local.
  */
 export async function allocateStorage(
-  store: MediaStore,
+  repository: MediaRepository,
   id: string,
   input: StorageAllocationInput | null | undefined,
 ): Promise<Allocation[]> {
@@ -39,8 +39,8 @@ export async function allocateStorage(
     throw new DomainError('BAD_REQUEST', 'objectIds: the same id is given twice');
   const binding =
     input?.storageId != null
-      ? store.storage.byId(checkId(input.storageId, 'storageId'))
-      : store.storage.defaultBinding();
+      ? repository.storage.byId(checkId(input.storageId, 'storageId'))
+      : repository.storage.defaultBinding();
   if (!binding)
     throw input?.storageId != null
       ? new DomainError(
@@ -53,7 +53,7 @@ export async function allocateStorage(
   // id (say an S3 prefix leaves too few bytes for it) fails the request with nothing allocated, so a retry
   // behaves as if the first request never happened. Presigning is local and cheap, so the transaction
   // is not held open on anything slow.
-  return write(store, async (tx) => {
+  return write(repository, async (tx) => {
     const [flow] = await tx.lookup('flows', 'id', [flowId]);
     if (!flow) throw notFound(`flow ${flowId}`);
     assertWritable(flow);
@@ -73,19 +73,19 @@ export async function allocateStorage(
           `objectIds: ${taken.map((t) => t.id).join(', ')} already exist in this store`,
         );
     }
-    const now = store.now();
+    const now = repository.now();
     const rows: InsertRow<'objects'>[] = ids.map((objectId) => ({
       id: objectId,
       storage_id: binding.backend.id,
       allocated_for_flow_id: flowId,
       created: now,
-      upload_expires: new Date(now.getTime() + store.limits.uploadGraceSeconds * 1000),
+      upload_expires: new Date(now.getTime() + repository.limits.uploadGraceSeconds * 1000),
     }));
     const container = flow.container;
     const allocations = ids.map((objectId): Allocation => {
       const put = binding.store.presignPut(objectId, {
         contentType: container,
-        expiresInSeconds: store.limits.putUrlSeconds,
+        expiresInSeconds: repository.limits.putUrlSeconds,
       });
       return {
         objectId,

@@ -1,12 +1,12 @@
-import { refusedWebhookTarget } from '../../../lib/events/webhook-targets.js';
+import { refusedWebhookTarget } from '../webhooks/webhook-targets.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Row } from '../../../lib/executor/index.js';
 import { eq } from '../../../lib/executor/index.js';
 import type { WebhookInput, WebhookRegistrationStatus } from '../__generated__/resolvers-types.js';
 import { DomainError } from '../errors.js';
 import { EVENT_TYPES } from './events.js';
-import type { MediaStore } from './store.js';
-import { write } from './store.js';
+import type { MediaRepository } from './repository.js';
+import { write } from './repository.js';
 import { checkId, checkText } from './validation.js';
 
 /** An HTTP field name (RFC 9110 §5.6.2 token). */
@@ -47,7 +47,7 @@ function ids(values: readonly string[] | null | undefined, field: string): strin
 }
 
 export async function registerWebhook(
-  store: MediaStore,
+  repository: MediaRepository,
   input: WebhookInput,
   principal: string | null,
 ): Promise<{ status: WebhookRegistrationStatus; webhook: Row<'webhooks'> | null }> {
@@ -62,7 +62,7 @@ export async function registerWebhook(
   }
   if (input.url.length > MAX_URL_LENGTH)
     throw new DomainError('BAD_REQUEST', `url: at most ${MAX_URL_LENGTH} characters`);
-  const refused = refusedWebhookTarget(url, { allowPrivate: store.allowPrivateWebhookTargets });
+  const refused = refusedWebhookTarget(url, { allowPrivate: repository.allowPrivateWebhookTargets });
   if (refused) throw new DomainError('BAD_REQUEST', `url: ${refused}`);
   const unknown = input.events.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e));
   if (unknown.length)
@@ -87,7 +87,7 @@ export async function registerWebhook(
       'apiKeyValue: a header value has no control characters and no leading or trailing space',
     );
   const identity = webhookIdentity(input.url, keyName, keyValue);
-  const now = store.now();
+  const now = repository.now();
   const fields = {
     url: input.url,
     api_key_name: keyName,
@@ -103,7 +103,7 @@ export async function registerWebhook(
     verbose_storage: input.verboseStorage ?? null,
     updated: now,
   };
-  return write(store, async (tx) => {
+  return write(repository, async (tx) => {
     const [existing] = await tx.lookup('webhooks', 'identity', [identity]);
     if (input.events.length === 0) {
       if (existing) {

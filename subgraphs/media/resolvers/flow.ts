@@ -1,9 +1,8 @@
-import { and, eq, overlaps } from '../../../lib/executor/index.js';
-import { ETERNITY, intersection, isNonEmpty, spanOf } from '../../../lib/tams/index.js';
-import type { Predicate } from '../../../lib/executor/index.js';
+import { ETERNITY, intersection, spanOf } from '../../../lib/tams/index.js';
 import type { FlowCollectionItemResolvers, FlowResolvers } from '../__generated__/resolvers-types.js';
 import { formatFromUrn } from '../domain/content-format.js';
 import { flowCollectedBy } from '../domain/collections.js';
+import { segmentWindowQuery } from '../domain/segment-window.js';
 import { DomainError } from '../errors.js';
 import { containerMapping, essenceParameters, rational } from './essence.js';
 import { connection, pageLimit } from './paging.js';
@@ -37,19 +36,17 @@ export const Flow: FlowResolvers = {
     flow.flow_collection_set ? ctx.loaders.collectionItems.load(flow.id) : null,
   collectedBy: async (flow, _, ctx) => (await flowCollectedBy(ctx.loaders.collections, [flow.id]))[0]!,
   segments: async (flow, args, ctx) => {
-    const limit = pageLimit(ctx.store, args.limit);
-    const parts: Predicate[] = [eq('flow_id', flow.id)];
-    const r = args.timerange;
-    if (r != null && !(isNonEmpty(r) && r.start === null && r.end === null))
-      parts.push(overlaps('timerange', r));
-    if (args.objectId != null) parts.push(eq('object_id', args.objectId));
-    const page = await ctx.loaders.page({
-      table: 'segments',
-      where: and(...parts),
-      orderBy: [{ column: 'timerange', direction: args.reverseOrder ? 'desc' : 'asc' }],
-      limit,
-      after: args.after ?? null,
-    });
+    const limit = pageLimit(ctx.repository, args.limit);
+    const page = await ctx.loaders.page(
+      segmentWindowQuery({
+        flowId: flow.id,
+        timerange: args.timerange,
+        objectId: args.objectId,
+        reverseOrder: args.reverseOrder,
+        limit,
+        after: args.after,
+      }),
+    );
     return { ...connection(page, limit), timerange: spanOf(page.rows.map((s) => s.timerange)) };
   },
   additionalProperties: (flow) => flow.extra,

@@ -1,11 +1,13 @@
 import type { Resolvers } from '../__generated__/resolvers-types.js';
 import { DateTimeScalar, JSONScalar, LongScalar, TimeRangeScalar, TimestampScalar } from '../scalars.js';
 import { Flow, FlowCollectionItem } from './flow.js';
-import { FlowDeleteRequest, Service, StorageBackend, Webhook } from './misc.js';
+import { FlowDeleteRequest } from './flow-delete-request.js';
 import { Mutation } from './mutation.js';
 import { Query } from './query.js';
 import { MediaObject, Segment } from './segment.js';
+import { Service, StorageBackend } from './service.js';
 import { Source } from './source.js';
+import { Webhook } from './webhook.js';
 
 export const resolvers: Resolvers = {
   Timestamp: TimestampScalar,

@@ -24,42 +24,44 @@ function deletionResult(outcome: DeletionOutcome, ctx: MediaContext) {
 }
 
 export const Mutation: MutationResolvers = {
-  putFlow: (_, { id, flow }, ctx) => putFlow(ctx.store, id, flow, ctx.principal),
-  deleteFlow: async (_, { id }, ctx) => deletionResult(await deleteFlow(ctx.store, id, ctx.principal), ctx),
-  setFlowLabel: (_, { id, label }, ctx) => setFlowLabel(ctx.store, id, label ?? null, ctx.principal),
+  putFlow: (_, { id, flow }, ctx) => putFlow(ctx.repository, id, flow, ctx.principal),
+  deleteFlow: async (_, { id }, ctx) =>
+    deletionResult(await deleteFlow(ctx.repository, id, ctx.principal), ctx),
+  setFlowLabel: (_, { id, label }, ctx) => setFlowLabel(ctx.repository, id, label ?? null, ctx.principal),
   setFlowDescription: (_, { id, description }, ctx) =>
-    setFlowDescription(ctx.store, id, description ?? null, ctx.principal),
-  setFlowTag: (_, { id, name, value }, ctx) => setFlowTag(ctx.store, id, name, value ?? null, ctx.principal),
-  setFlowReadOnly: (_, { id, readOnly }, ctx) => setFlowReadOnly(ctx.store, id, readOnly, ctx.principal),
+    setFlowDescription(ctx.repository, id, description ?? null, ctx.principal),
+  setFlowTag: (_, { id, name, value }, ctx) =>
+    setFlowTag(ctx.repository, id, name, value ?? null, ctx.principal),
+  setFlowReadOnly: (_, { id, readOnly }, ctx) => setFlowReadOnly(ctx.repository, id, readOnly, ctx.principal),
   setFlowCollection: (_, { id, items }, ctx) =>
-    setFlowCollection(ctx.store, id, items ?? null, ctx.principal),
+    setFlowCollection(ctx.repository, id, items ?? null, ctx.principal),
   setFlowBitRate: (_, { id, kind, value }, ctx) =>
-    setFlowBitRate(ctx.store, id, kind, value ?? null, ctx.principal),
-  setSourceLabel: (_, { id, label }, ctx) => setSourceLabel(ctx.store, id, label ?? null, ctx.principal),
+    setFlowBitRate(ctx.repository, id, kind, value ?? null, ctx.principal),
+  setSourceLabel: (_, { id, label }, ctx) => setSourceLabel(ctx.repository, id, label ?? null, ctx.principal),
   setSourceDescription: (_, { id, description }, ctx) =>
-    setSourceDescription(ctx.store, id, description ?? null, ctx.principal),
+    setSourceDescription(ctx.repository, id, description ?? null, ctx.principal),
   setSourceTag: (_, { id, name, value }, ctx) =>
-    setSourceTag(ctx.store, id, name, value ?? null, ctx.principal),
+    setSourceTag(ctx.repository, id, name, value ?? null, ctx.principal),
   allocateStorage: async (_, { flowId, input }, ctx) => ({
-    mediaObjects: await allocateStorage(ctx.store, flowId, input),
+    mediaObjects: await allocateStorage(ctx.repository, flowId, input),
   }),
   addSegments: async (_, { flowId, segments }, ctx) => {
-    const { failed } = await addSegments(ctx.store, flowId, segments);
+    const { failed } = await addSegments(ctx.repository, flowId, segments);
     return {
       failed: failed.map((f) => ({
         index: f.index,
         objectId: f.objectId,
         timerange: f.timerange,
-        error: { type: f.code, summary: f.message, time: ctx.store.now() },
+        error: { type: f.code, summary: f.message, time: ctx.repository.now() },
       })),
     };
   },
   deleteSegments: async (_, { flowId, timerange, objectId }, ctx) =>
     deletionResult(
-      await deleteSegments(ctx.store, flowId, timerange ?? null, objectId ?? null, ctx.principal),
+      await deleteSegments(ctx.repository, flowId, timerange ?? null, objectId ?? null, ctx.principal),
       ctx,
     ),
-  registerWebhook: (_, { input }, ctx) => registerWebhook(ctx.store, input, ctx.principal),
+  registerWebhook: (_, { input }, ctx) => registerWebhook(ctx.repository, input, ctx.principal),
   // Argument presence matters here: an absent argument leaves the field, an explicit null clears it.
-  setServiceInfo: (_, args, ctx) => writeServiceInfo(ctx.store, args),
+  setServiceInfo: (_, args, ctx) => writeServiceInfo(ctx.repository, args),
 };

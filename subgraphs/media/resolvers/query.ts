@@ -9,17 +9,17 @@ import { connection, pageLimit } from './paging.js';
 const UNPAGED_MAX = 10_000;
 
 export const Query: QueryResolvers = {
-  service: (_, __, ctx) => readServiceInfo(ctx.store),
+  service: (_, __, ctx) => readServiceInfo(ctx.repository),
   storageBackends: async (_, __, ctx) =>
     (
-      await ctx.store.executor.select({
+      await ctx.repository.executor.select({
         table: 'storage_backends',
         orderBy: [{ column: 'created' }],
         limit: 1000,
       })
     ).rows,
   sources: async (_, args, ctx) => {
-    const limit = pageLimit(ctx.store, args.limit);
+    const limit = pageLimit(ctx.repository, args.limit);
     const page = await ctx.loaders.page({
       table: 'sources',
       where: sourcePredicate(args.filter),
@@ -30,7 +30,7 @@ export const Query: QueryResolvers = {
   },
   source: (_, { id }, ctx) => ctx.loaders.source.load(checkId(id)),
   flows: async (_, args, ctx) => {
-    const limit = pageLimit(ctx.store, args.limit);
+    const limit = pageLimit(ctx.repository, args.limit);
     const collector = args.filter?.collectedBy;
     // A collection has few members: their ids narrow the listing, which keeps its order and paging.
     const members =
@@ -51,7 +51,7 @@ export const Query: QueryResolvers = {
   },
   webhooks: async (_, __, ctx) =>
     (
-      await ctx.store.executor.select({
+      await ctx.repository.executor.select({
         table: 'webhooks',
         orderBy: [{ column: 'created' }],
         limit: UNPAGED_MAX,
@@ -59,15 +59,15 @@ export const Query: QueryResolvers = {
     ).rows,
   flowDeleteRequests: async (_, __, ctx) =>
     (
-      await ctx.store.executor.select({
+      await ctx.repository.executor.select({
         table: 'flow_delete_requests',
         where: isIn('status', ['created', 'started', 'done', 'error']),
         orderBy: [{ column: 'created', direction: 'desc' }],
         limit: UNPAGED_MAX,
       })
-    ).rows.filter((r) => r.expiry === null || r.expiry > ctx.store.now()),
+    ).rows.filter((r) => r.expiry === null || r.expiry > ctx.repository.now()),
   flowDeleteRequest: async (_, { id }, ctx) => {
-    const [request] = await ctx.store.executor.lookup('flow_delete_requests', 'id', [checkId(id)]);
-    return request && (request.expiry === null || request.expiry > ctx.store.now()) ? request : null;
+    const [request] = await ctx.repository.executor.lookup('flow_delete_requests', 'id', [checkId(id)]);
+    return request && (request.expiry === null || request.expiry > ctx.repository.now()) ? request : null;
   },
 };

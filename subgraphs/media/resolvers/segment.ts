@@ -16,12 +16,12 @@ export const Segment: SegmentResolvers = {
   sampleCount: (s) => (s.sample_count === null ? null : Number(s.sample_count)),
   keyFrameCount: (s) => (s.key_frame_count === null ? null : Number(s.key_frame_count)),
   getUrls: async (s, args, ctx) =>
-    segmentGetUrls(ctx.store, s, await ctx.loaders.object.load(s.object_id), args),
+    segmentGetUrls(ctx.repository, s, await ctx.loaders.object.load(s.object_id), args),
 };
 
 export const MediaObject: MediaObjectResolvers = {
   referencedByFlows: async (o, args, ctx) => {
-    const limit = pageLimit(ctx.store, args.limit);
+    const limit = pageLimit(ctx.repository, args.limit);
     const page = await ctx.loaders.page({
       table: 'flow_object_refs',
       columns: ['flow_id'],

@@ -17,7 +17,7 @@ export const Source: SourceResolvers = {
   collectedBy: async (source, _, ctx) =>
     (await inferSourceCollections(ctx.loaders.collections, [source.id]))[0]!.collectedBy,
   flows: async (source, args, ctx) => {
-    const limit = pageLimit(ctx.store, args.limit);
+    const limit = pageLimit(ctx.repository, args.limit);
     const page = await ctx.loaders.page({
       table: 'flows',
       where: eq('source_id', source.id),

@@ -1,5 +1,5 @@
-import type { Executor, Transaction } from '../executor/index.js';
-import { and, eq } from '../executor/index.js';
+import type { Executor, Transaction } from '../../../lib/executor/index.js';
+import { and, eq } from '../../../lib/executor/index.js';
 
 /**
  * The right to run one outbox consumer in a deployment: the consumer's `outbox_cursors` row names its

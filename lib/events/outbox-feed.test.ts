@@ -7,8 +7,8 @@ import type { Executor, InsertRow } from '../executor/index.js';
 import { PostgresExecutor, SqliteExecutor } from '../executor/index.js';
 import type { TestDatabase } from '../executor/test-support/postgres-test-database.js';
 import { createTestDatabase } from '../executor/test-support/postgres-test-database.js';
-import type { OutboxTailOptions, TailEvent } from './outbox-tail.js';
-import { OutboxTail } from './outbox-tail.js';
+import type { OutboxFeedOptions, FeedEvent } from './outbox-feed.js';
+import { OutboxFeed } from './outbox-feed.js';
 import { eventually } from '../test-support/eventually.js';
 
 interface Written {
@@ -25,36 +25,36 @@ const flowEvent = (type = 'flows/updated'): Written => ({
 const sourceEvent = (type = 'sources/updated'): Written => ({ type, flowId: null, sourceId: randomUUID() });
 
 /** What a listener saw, without positions (checked separately). */
-const keys = (events: readonly TailEvent[]): Written[] =>
+const keys = (events: readonly FeedEvent[]): Written[] =>
   events.map(({ type, flowId, sourceId }) => ({ type, flowId, sourceId }));
 
 /** A listener that records what it gets. */
 function recorder() {
-  const events: TailEvent[] = [];
-  const listener = (event: TailEvent) => void events.push(event);
+  const events: FeedEvent[] = [];
+  const listener = (event: FeedEvent) => void events.push(event);
   /** Whether an event with this event's keys has arrived. */
   const has = (w: Written) => events.some((e) => e.flowId === w.flowId && e.sourceId === w.sourceId);
   return { events, listener, has };
 }
 
-/** The outbox tail on both databases: it follows the outbox from "now", for in-process listeners. */
-describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => {
+/** The outbox feed on both databases: it follows the outbox from "now", for in-process listeners. */
+describe.each(['sqlite', 'postgres'] as const)('OutboxFeed on %s', (backend) => {
   let executor: Executor;
   let db: TestDatabase | undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'tams-outbox-tail-'));
-  const tails: OutboxTail[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'tams-outbox-feed-'));
+  const feeds: OutboxFeed[] = [];
 
   beforeAll(async () => {
     if (backend === 'sqlite') executor = await SqliteExecutor.open({ path: join(dir, 'db.sqlite3') });
     else {
-      db = await createTestDatabase('tams_outbox_tail');
+      db = await createTestDatabase('tams_outbox_feed');
       executor = await PostgresExecutor.open({ url: db.url });
     }
   });
   afterEach(async () => {
     vi.useRealTimers();
     vi.restoreAllMocks();
-    await Promise.all(tails.splice(0).map((t) => t.close()));
+    await Promise.all(feeds.splice(0).map((t) => t.close()));
   });
   afterAll(async () => {
     await executor.close();
@@ -62,9 +62,9 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const tail = (options: OutboxTailOptions) => {
-    const t = new OutboxTail(executor, options);
-    tails.push(t);
+  const feed = (options: OutboxFeedOptions) => {
+    const t = new OutboxFeed(executor, options);
+    feeds.push(t);
     return t;
   };
 
@@ -75,16 +75,16 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
       event_timestamp: new Date(),
       flow_id: e.flowId,
       source_id: e.sourceId,
-      payload: { note: 'outbox-tail test' },
+      payload: { note: 'outbox-feed test' },
     }));
     await executor.transaction((tx) => tx.insert('event_outbox', rows));
   }
 
   /**
-   * Writes a last event, wakes the tail and waits until the recorder has it: everything the tail was
+   * Writes a last event, wakes the feed and waits until the recorder has it: everything the feed was
    * going to deliver before it has then been delivered.
    */
-  async function settle(t: OutboxTail, r: ReturnType<typeof recorder>): Promise<Written> {
+  async function settle(t: OutboxFeed, r: ReturnType<typeof recorder>): Promise<Written> {
     const sentinel = sourceEvent('sources/created');
     await write(sentinel);
     t.wake();
@@ -95,7 +95,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   it('starts a first listener at the outbox head: earlier events are not delivered', async () => {
     const before = [flowEvent('flows/created'), flowEvent()];
     await write(...before);
-    const t = tail({ pollMs: 60_000 });
+    const t = feed({ pollMs: 60_000 });
     const r = recorder();
     const remove = await t.listen(r.listener);
     expect(typeof remove).toBe('function');
@@ -108,7 +108,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   });
 
   it('delivers events committed after listen() to every listener once, in order, with their keys', async () => {
-    const t = tail({ pollMs: 60_000 });
+    const t = feed({ pollMs: 60_000 });
     const a = recorder();
     const b = recorder();
     // Listening at once: both wait for the same positioning.
@@ -140,7 +140,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   });
 
   it('reads at once on wake(), without waiting for the poll', async () => {
-    const t = tail({ pollMs: 60_000 });
+    const t = feed({ pollMs: 60_000 });
     const read = vi.spyOn(executor, 'readOutbox');
     t.wake(); // nobody listens: nothing to read
     expect(read).not.toHaveBeenCalled();
@@ -160,7 +160,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   });
 
   it('coalesces wakes during a read into one more read, which misses nothing', async () => {
-    const t = tail({ pollMs: 60_000 });
+    const t = feed({ pollMs: 60_000 });
     const r = recorder();
     await t.listen(r.listener);
     const read = vi.spyOn(executor, 'readOutbox');
@@ -180,7 +180,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   });
 
   it('reads on from full pages until the outbox is drained', async () => {
-    const t = tail({ pollMs: 60_000, batchSize: 2 });
+    const t = feed({ pollMs: 60_000, batchSize: 2 });
     const r = recorder();
     await t.listen(r.listener);
     const events = [flowEvent(), flowEvent(), flowEvent(), flowEvent(), flowEvent()];
@@ -195,7 +195,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   });
 
   it('delivers by polling too', async () => {
-    const t = tail({ pollMs: 20 });
+    const t = feed({ pollMs: 20 });
     const r = recorder();
     await t.listen(r.listener);
     const events = [flowEvent('flows/created'), sourceEvent()];
@@ -208,7 +208,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
 
   it('keeps delivering to the others when a listener throws, and logs it', async () => {
     const log = { error: vi.fn() };
-    const t = tail({ pollMs: 60_000, log });
+    const t = feed({ pollMs: 60_000, log });
     const failing = vi.fn(() => {
       throw new Error('listener bug');
     });
@@ -228,7 +228,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
 
   it('retries a failed read from the same position, skipping nothing', async () => {
     const log = { error: vi.fn() };
-    const t = tail({ pollMs: 60_000, log });
+    const t = feed({ pollMs: 60_000, log });
     const r = recorder();
     await t.listen(r.listener);
     const e = flowEvent();
@@ -245,7 +245,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   it('stops reading when the last listener leaves; a later first listener starts at the then head', async () => {
     // Only the poll's interval is faked: database I/O keeps its real timers.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const t = tail({ pollMs: 20 });
+    const t = feed({ pollMs: 20 });
     const a = recorder();
     const b = recorder();
     const removeA = await t.listen(a.listener);
@@ -289,7 +289,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
 
   it('stops everything on close()', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const t = tail({ pollMs: 20 });
+    const t = feed({ pollMs: 20 });
     const r = recorder();
     await t.listen(r.listener);
     expect(vi.getTimerCount()).toBe(1);
@@ -303,12 +303,12 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
     vi.advanceTimersByTime(10_000);
     expect(read).not.toHaveBeenCalled();
     expect(r.events).toEqual([]);
-    await expect(t.listen(r.listener)).rejects.toThrow('the outbox tail is closed');
+    await expect(t.listen(r.listener)).rejects.toThrow('the outbox feed is closed');
     await t.close(); // twice is harmless
   });
 
   it('close() waits for a read in flight', async () => {
-    const t = tail({ pollMs: 60_000 });
+    const t = feed({ pollMs: 60_000 });
     const r = recorder();
     await t.listen(r.listener);
     let reads = 0;
@@ -329,7 +329,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   it('starts no poll when closed, or left by everyone, while the head was being read', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     for (const end of ['close', 'leave'] as const) {
-      const t = tail({ pollMs: 20 });
+      const t = feed({ pollMs: 20 });
       let release!: (head: bigint) => void;
       vi.spyOn(executor, 'outboxHead').mockImplementationOnce(() => new Promise((r) => (release = r)));
       const r = recorder();
@@ -337,7 +337,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
       if (end === 'close') {
         const closing = t.close();
         release(0n);
-        await expect(listening).rejects.toThrow('the outbox tail is closed');
+        await expect(listening).rejects.toThrow('the outbox feed is closed');
         await closing;
       } else {
         // The listener's own remove() is not known yet; a second listener comes and goes meanwhile.
@@ -353,7 +353,7 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxTail on %s', (backend) => 
   });
 
   it('lets a listen fail when the head cannot be read, and positions again on the next', async () => {
-    const t = tail({ pollMs: 60_000 });
+    const t = feed({ pollMs: 60_000 });
     vi.spyOn(executor, 'outboxHead').mockRejectedValueOnce(new Error('database is down'));
     const r = recorder();
     await expect(t.listen(r.listener)).rejects.toThrow('database is down');

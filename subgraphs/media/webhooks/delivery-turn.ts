@@ -1,4 +1,4 @@
-import type { DomainLog, MediaStore } from '../../subgraphs/media/domain/store.js';
+import type { DomainLog, MediaRepository } from '../domain/repository.js';
 import type { DeliveryProgress, DeliveryState } from './delivery-state.js';
 import type { DispatcherLease } from './dispatcher-lease.js';
 import { loadEventFacts } from './event-facts.js';
@@ -12,7 +12,7 @@ import type { WebhookRegistration } from './webhook-registration.js';
 
 /** What a turn needs from its dispatcher. */
 export interface TurnContext {
-  readonly store: MediaStore;
+  readonly repository: MediaRepository;
   readonly lease: DispatcherLease;
   readonly log: DomainLog;
   readonly post: PostOptions;
@@ -46,10 +46,10 @@ export async function deliveryTurn(
   state: DeliveryState,
   progress: DeliveryProgress,
 ): Promise<TurnOutcome> {
-  const events = await ctx.store.executor.readOutbox(state.lastPosition, ctx.batchSize);
+  const events = await ctx.repository.executor.readOutbox(state.lastPosition, ctx.batchSize);
   if (events.length === 0) return 'idle';
   const facts = await loadEventFacts(
-    ctx.store,
+    ctx.repository,
     registration,
     events.filter((e) => registration.events.has(e.event_type)),
   );
@@ -68,7 +68,7 @@ export async function deliveryTurn(
       passed = event.position;
       continue;
     }
-    const envelope = await webhookEnvelope(ctx.store, registration, event);
+    const envelope = await webhookEnvelope(ctx.repository, registration, event);
     const outcome = await postWebhook(registration, JSON.stringify(envelope), ctx.post);
     if (outcome.delivered) {
       passed = event.position;

@@ -10,7 +10,7 @@ import {
   locateSpec,
   requiredButAbsent,
   SPEC_YAML,
-} from '../../../test/tams-spec/locate.js';
+} from '../../../../test/tams-spec/locate.js';
 
 /**
  * The official 7.0 callback body schemas (the YAML's `webhooks:` block), compiled with ajv's draft

@@ -1,4 +1,4 @@
-import type { OutboxEvent } from '../executor/index.js';
+import type { OutboxEvent } from '../../../lib/executor/index.js';
 import type { EventFacts } from './event-facts.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 

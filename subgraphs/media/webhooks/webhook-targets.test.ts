@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { lookup } from 'node:dns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
+import { openMediaHarness } from '../test-support/media-harness.js';
 import { createPublicOnlyFetch, publicOnlyLookup } from './guarded-fetch.js';
 import { isPublicAddress, refusedWebhookTarget } from './webhook-targets.js';
 

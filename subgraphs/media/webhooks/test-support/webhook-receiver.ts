@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WAIT_LIMIT_MS } from '../../test-support/eventually.js';
+import { WAIT_LIMIT_MS } from '../../../../lib/test-support/eventually.js';
 import type { WebhookEnvelope } from '../webhook-envelope.js';
 import { distinctEvents } from './distinct-events.js';
 

@@ -1,4 +1,4 @@
-import type { Row } from '../executor/index.js';
+import type { Row } from '../../../lib/executor/index.js';
 
 /** A registration as the dispatcher uses it: filters parsed once per round. */
 export interface WebhookRegistration {

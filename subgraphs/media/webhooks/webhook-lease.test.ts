@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaStore } from '../../subgraphs/media/index.js';
-import type { MediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { createFlow } from '../../subgraphs/media/test-support/operations.js';
-import type { Executor } from '../executor/index.js';
-import { eq, PostgresExecutor } from '../executor/index.js';
-import { eventually } from '../test-support/eventually.js';
+import type { MediaRepository } from '../index.js';
+import type { MediaHarness } from '../test-support/media-harness.js';
+import { openMediaHarness } from '../test-support/media-harness.js';
+import { createFlow } from '../test-support/operations.js';
+import type { Executor } from '../../../lib/executor/index.js';
+import { eq, PostgresExecutor } from '../../../lib/executor/index.js';
+import { eventually } from '../../../lib/test-support/eventually.js';
 import { FAST, recordingLog, register, settled } from './test-support/dispatcher-harness.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from './webhook-dispatcher.js';
@@ -18,14 +18,14 @@ import { createWebhookDispatcher, WEBHOOK_CONSUMER } from './webhook-dispatcher.
 
 let h: MediaHarness;
 let secondExecutor: Executor;
-let secondStore: MediaStore;
+let secondStore: MediaRepository;
 let receiver: WebhookReceiver;
 const running: WebhookDispatcher[] = [];
 
 beforeAll(async () => {
   h = await openMediaHarness({ backend: 'postgres' });
   secondExecutor = await PostgresExecutor.open({ url: h.databaseUrl!, poolSize: 4 });
-  secondStore = { ...h.subgraph.store, executor: secondExecutor };
+  secondStore = { ...h.subgraph.repository, executor: secondExecutor };
   receiver = await WebhookReceiver.start();
 });
 afterEach(async () => {
@@ -38,9 +38,9 @@ afterAll(async () => {
 });
 
 /** A dispatcher counting the POSTs it makes itself. */
-function dispatcherOn(store: MediaStore, owner: string, options: WebhookDispatcherOptions = {}) {
+function dispatcherOn(repository: MediaRepository, owner: string, options: WebhookDispatcherOptions = {}) {
   const counter = { posts: 0 };
-  const dispatcher = createWebhookDispatcher(store, {
+  const dispatcher = createWebhookDispatcher(repository, {
     ...FAST,
     owner,
     log: recordingLog(),
@@ -96,7 +96,7 @@ describe('the dispatcher lease [postgres]', () => {
   it('lets only one of two dispatchers deliver, and the other take over when it stops', async () => {
     await register(h, { url: receiver.url('/both'), events: ['flows/created'] });
     // A lease far longer than the test: it cannot lapse and pass to the other while the holder lives.
-    const a = dispatcherOn(h.subgraph.store, 'process-a', { leaseMs: 60_000 });
+    const a = dispatcherOn(h.subgraph.repository, 'process-a', { leaseMs: 60_000 });
     const b = dispatcherOn(secondStore, 'process-b', { leaseMs: 60_000 });
     const flows: string[] = [];
     for (let i = 0; i < 15; i++) flows.push(await createFlow(h));
@@ -123,7 +123,9 @@ describe('the dispatcher lease [postgres]', () => {
     await register(h, { url: receiver.url('/lapse'), events: ['flows/created'] });
     const watch = watchTransactions(h.executor);
     // Renewed every 300 ms, so that it notices the takeover below soon.
-    const a = dispatcherOn({ ...h.subgraph.store, executor: watch.executor }, 'process-a', { leaseMs: 900 });
+    const a = dispatcherOn({ ...h.subgraph.repository, executor: watch.executor }, 'process-a', {
+      leaseMs: 900,
+    });
     await createFlow(h);
     await settled(h);
     expect(a.counter.posts).toBeGreaterThan(0);

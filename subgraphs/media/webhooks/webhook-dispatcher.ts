@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { DomainLog, MediaStore } from '../../subgraphs/media/domain/store.js';
+import type { DomainLog, MediaRepository } from '../domain/repository.js';
 import type { RegistrationWithState } from './delivery-state.js';
 import { DeliveryProgress, loadRegistrations } from './delivery-state.js';
 import type { TurnContext, TurnOutcome } from './delivery-turn.js';
@@ -26,7 +26,7 @@ export interface WebhookDispatcherOptions {
   readonly leaseMs?: number;
   /** This process in the lease row (and logs). Default host:pid:random. */
   readonly owner?: string;
-  /** Where failed attempts and dispatcher errors go. Default the store's log. */
+  /** Where failed attempts and dispatcher errors go. Default the repository's log. */
   readonly log?: DomainLog;
   /** Jitter source (tests make it fixed). Default Math.random. */
   readonly random?: () => number;
@@ -79,7 +79,7 @@ export class WebhookDispatcher {
   private readonly fetch: typeof fetch;
 
   constructor(
-    private readonly store: MediaStore,
+    private readonly repository: MediaRepository,
     options: WebhookDispatcherOptions = {},
   ) {
     this.settings = {
@@ -88,22 +88,22 @@ export class WebhookDispatcher {
       leaseMs: options.leaseMs ?? 30_000,
       timeoutMs: options.timeoutMs ?? 10_000,
     };
-    this.log = options.log ?? store.log;
+    this.log = options.log ?? repository.log;
     const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID()}`;
     this.lease = new DispatcherLease(
-      store.executor,
+      repository.executor,
       WEBHOOK_CONSUMER,
       owner,
       this.settings.leaseMs,
-      store.now,
+      repository.now,
     );
     this.turnContext = {
-      store,
+      repository,
       lease: this.lease,
       log: this.log,
       backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
       random: options.random ?? Math.random,
-      now: store.now,
+      now: repository.now,
       batchSize: options.batchSize ?? 100,
       turnBudgetMs: options.turnBudgetMs ?? 10_000,
     };
@@ -166,15 +166,15 @@ export class WebhookDispatcher {
 
   /** One scheduling round: keep the lease, start turns for registrations with work; ms until the next. */
   private async round(): Promise<number> {
-    const now = this.store.now().getTime();
+    const now = this.repository.now().getTime();
     const renewMs = Math.floor(this.settings.leaseMs / 3);
     if (now - this.leaseCheckedAt >= renewMs || !this.lease.held()) {
       this.leaseCheckedAt = now;
       if (!(await this.lease.acquire())) return Math.min(renewMs, this.settings.pollMs);
     }
-    const executor = this.store.executor;
+    const executor = this.repository.executor;
     const epoch = this.turnsEnded;
-    const registrations = await loadRegistrations(executor, this.store.now());
+    const registrations = await loadRegistrations(executor, this.repository.now());
     this.forgetRemoved(registrations);
     let next = Math.min(this.settings.pollMs, renewMs - (now - this.leaseCheckedAt));
     // Nobody to deliver to: the outbox need not be read (most rounds of a store without webhooks).
@@ -218,7 +218,7 @@ export class WebhookDispatcher {
         if (outcome !== 'idle') this.wake();
       })
       .catch((error: unknown) => {
-        lane.pausedUntil = this.store.now().getTime() + this.settings.pollMs;
+        lane.pausedUntil = this.repository.now().getTime() + this.settings.pollMs;
         this.log.error(
           { err: error, webhook: entry.registration.origin },
           'delivering to a webhook failed unexpectedly; retrying shortly',
@@ -258,10 +258,10 @@ export class WebhookDispatcher {
   }
 }
 
-/** A webhook dispatcher for the media store; see `WebhookDispatcher`. Call `start()` to run it. */
+/** A webhook dispatcher for the media domain; see `WebhookDispatcher`. Call `start()` to run it. */
 export function createWebhookDispatcher(
-  store: MediaStore,
+  repository: MediaRepository,
   options?: WebhookDispatcherOptions,
 ): WebhookDispatcher {
-  return new WebhookDispatcher(store, options);
+  return new WebhookDispatcher(repository, options);
 }

@@ -1,7 +1,7 @@
-import type { OutboxEvent } from '../executor/index.js';
-import { flowCollectedBy, inferSourceCollections } from '../../subgraphs/media/domain/collections.js';
-import type { MediaStore } from '../../subgraphs/media/domain/store.js';
-import { collectionReader } from '../../subgraphs/media/domain/store.js';
+import type { OutboxEvent } from '../../../lib/executor/index.js';
+import { flowCollectedBy, inferSourceCollections } from '../domain/collections.js';
+import type { MediaRepository } from '../domain/repository.js';
+import { collectionReader } from '../domain/repository.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 
 /** What the collection filters need to know about an event's flow and source. */
@@ -31,11 +31,11 @@ function collectedByInPayload(event: OutboxEvent, key: 'flow' | 'source'): reado
  * `source_collected_by_ids` does not receive flows/deleted or sources/deleted.
  */
 export async function loadEventFacts(
-  store: MediaStore,
+  repository: MediaRepository,
   registration: WebhookRegistration,
   events: readonly OutboxEvent[],
 ): Promise<EventFacts> {
-  const reader = collectionReader(store.executor);
+  const reader = collectionReader(repository.executor);
   const flowIds = registration.flowCollectedByIds
     ? [
         ...new Set(

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { addSeconds, createFlow, PUT_FLOW } from '../../subgraphs/media/test-support/operations.js';
+import type { MediaHarness } from '../test-support/media-harness.js';
+import { openMediaHarness } from '../test-support/media-harness.js';
+import { addSeconds, createFlow, PUT_FLOW } from '../test-support/operations.js';
 import type { RecordingLog } from './test-support/dispatcher-harness.js';
 import {
   recordingLog,

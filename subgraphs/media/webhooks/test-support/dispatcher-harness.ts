@@ -1,6 +1,6 @@
-import type { DomainLog } from '../../../subgraphs/media/domain/store.js';
-import { WAIT_LIMIT_MS } from '../../test-support/eventually.js';
-import type { MediaHarness } from '../../../subgraphs/media/test-support/media-harness.js';
+import type { DomainLog } from '../../domain/repository.js';
+import { WAIT_LIMIT_MS } from '../../../../lib/test-support/eventually.js';
+import type { MediaHarness } from '../../test-support/media-harness.js';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from '../webhook-dispatcher.js';
 import { createWebhookDispatcher } from '../webhook-dispatcher.js';
 
@@ -57,7 +57,7 @@ export const FAST: WebhookDispatcherOptions = {
 export const RETRY_WARNING = 'webhook delivery failed; it will be retried';
 
 export function startDispatcher(h: MediaHarness, options: WebhookDispatcherOptions = {}): WebhookDispatcher {
-  const dispatcher = createWebhookDispatcher(h.subgraph.store, { ...FAST, ...options });
+  const dispatcher = createWebhookDispatcher(h.subgraph.repository, { ...FAST, ...options });
   dispatcher.start();
   return dispatcher;
 }

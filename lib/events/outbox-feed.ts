@@ -1,16 +1,16 @@
 import type { Executor, OutboxEvent } from '../executor/index.js';
 
-/** What a tail listener learns of an event: its type and keys (the payload stays in the outbox). */
-export interface TailEvent {
+/** What a feed listener learns of an event: its type and keys (the payload stays in the outbox). */
+export interface FeedEvent {
   readonly type: string;
   readonly flowId: string | null;
   readonly sourceId: string | null;
   readonly position: bigint;
 }
 
-export type TailListener = (event: TailEvent) => void;
+export type FeedListener = (event: FeedEvent) => void;
 
-export interface OutboxTailOptions {
+export interface OutboxFeedOptions {
   /** How often the outbox is read while someone listens; `wake()` reads at once. Default 250 ms. */
   readonly pollMs?: number;
   /** Events read per query. Default 500. */
@@ -20,13 +20,14 @@ export interface OutboxTailOptions {
 
 /**
  * Follows the event outbox from "now" and hands each newly committed event to in-process listeners:
- * the event bus of one process, for subscriptions. It reads only while someone listens, and a first
- * listener starts at the outbox head, so history is never replayed. Every process that serves
- * subscriptions runs its own tail against the shared database, so no broker is needed for them to see
- * each other's writes; the outbox's commit order (docs/decisions.md §8) makes every event arrive once.
+ * the event bus of one process (today GraphQL subscriptions listen; it knows nothing of them). It
+ * reads only while someone listens, and a first listener starts at the outbox head, so history is
+ * never replayed. Every process that serves subscriptions runs its own feed against the shared
+ * database, so no broker is needed for them to see each other's writes; the outbox's commit order
+ * (docs/decisions.md §8) makes every event arrive once.
  */
-export class OutboxTail {
-  private readonly listeners = new Set<TailListener>();
+export class OutboxFeed {
+  private readonly listeners = new Set<FeedListener>();
   private readonly pollMs: number;
   private readonly batchSize: number;
   private position: bigint | null = null;
@@ -39,7 +40,7 @@ export class OutboxTail {
 
   constructor(
     private readonly executor: Executor,
-    private readonly options: OutboxTailOptions = {},
+    private readonly options: OutboxFeedOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 250;
     this.batchSize = options.batchSize ?? 500;
@@ -55,18 +56,18 @@ export class OutboxTail {
   }
 
   /**
-   * Adds a listener; resolves once the tail is positioned, so every event committed after that
+   * Adds a listener; resolves once the feed is positioned, so every event committed after that
    * reaches it. Returns the function that removes it.
    */
-  async listen(listener: TailListener): Promise<() => void> {
-    if (this.closed) throw new Error('the outbox tail is closed');
+  async listen(listener: FeedListener): Promise<() => void> {
+    if (this.closed) throw new Error('the outbox feed is closed');
     this.listeners.add(listener);
     const remove = () => this.unlisten(listener);
     if (this.position === null) {
       this.positioning ??= this.executor.outboxHead().then(
         (head) => {
           this.positioning = null;
-          if (this.closed) throw new Error('the outbox tail is closed');
+          if (this.closed) throw new Error('the outbox feed is closed');
           // Everyone left while the head was fetched: stay stopped.
           if (this.listeners.size === 0) return;
           this.position = head;
@@ -111,7 +112,7 @@ export class OutboxTail {
     await this.reading;
   }
 
-  private unlisten(listener: TailListener): void {
+  private unlisten(listener: FeedListener): void {
     this.listeners.delete(listener);
     // Nobody listens: stop reading. The next first listener starts again at the head.
     if (this.listeners.size === 0) this.stop();
@@ -146,7 +147,7 @@ export class OutboxTail {
   }
 
   private emit(row: OutboxEvent): void {
-    const event: TailEvent = {
+    const event: FeedEvent = {
       type: row.event_type,
       flowId: row.flow_id,
       sourceId: row.source_id,

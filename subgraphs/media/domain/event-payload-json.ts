@@ -73,8 +73,8 @@ export function sourceJson(
 }
 
 /**
- * A segment as stored: the dispatcher adds the controlled get_urls (freshly presigned, filtered per
- * webhook) when it delivers, so a delayed delivery never carries an expired URL.
+ * A segment as stored: the webhook dispatcher adds the controlled get_urls (freshly presigned, filtered
+ * per webhook) when it delivers, so a delayed delivery never carries an expired URL.
  */
 export function segmentJson(segment: Row<'segments'>): Json {
   return defined({

@@ -1,5 +1,5 @@
-import type { Executor, Page, Row } from '../executor/index.js';
-import { and, eq, range } from '../executor/index.js';
+import type { Executor, Page, Row } from '../../../lib/executor/index.js';
+import { and, eq, range } from '../../../lib/executor/index.js';
 import type { DispatcherLease } from './dispatcher-lease.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 import { registrationOf } from './webhook-registration.js';

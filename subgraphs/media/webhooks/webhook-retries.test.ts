@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { createFlow } from '../../subgraphs/media/test-support/operations.js';
-import { isNull, not } from '../executor/index.js';
+import type { MediaHarness } from '../test-support/media-harness.js';
+import { openMediaHarness } from '../test-support/media-harness.js';
+import { createFlow } from '../test-support/operations.js';
+import { isNull, not } from '../../../lib/executor/index.js';
 import { recordingLog, register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
-import { eventually } from '../test-support/eventually.js';
+import { eventually } from '../../../lib/test-support/eventually.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { openMediaHarness } from '../../subgraphs/media/test-support/media-harness.js';
-import { ADD_SEGMENTS, allocate, createFlow } from '../../subgraphs/media/test-support/operations.js';
+import type { MediaHarness } from '../test-support/media-harness.js';
+import { openMediaHarness } from '../test-support/media-harness.js';
+import { ADD_SEGMENTS, allocate, createFlow } from '../test-support/operations.js';
 import { register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
-import { specSuite } from '../../test/tams-spec/suite.js';
+import { specSuite } from '../../../test/tams-spec/suite.js';
 import { schemaErrors, webhookSchemasForTests } from './test-support/tams-webhook-schemas.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';

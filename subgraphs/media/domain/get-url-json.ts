@@ -1,4 +1,4 @@
-import type { GetUrlView } from '../../subgraphs/media/domain/get-urls.js';
+import type { GetUrlView } from './get-urls.js';
 
 /**
  * A get_urls item as TAMS 7.0 JSON (DIGEST §6.2): without `verbose_storage` only `url`, `presigned` and

@@ -3,29 +3,7 @@ import { ExecutorError } from '../../../lib/executor/index.js';
 import { toDomainError } from '../errors.js';
 import type { StorageRegistry } from '../storage-registry.js';
 import type { CollectionReader } from './collections.js';
-
-/** Tunables of the media domain, with the defaults documented in README.md. */
-export interface MediaLimits {
-  /** Page size when a listing gives none, and the most it may ask for. */
-  readonly defaultPageSize: number;
-  readonly maxPageSize: number;
-  /** Segments deleted while the request waits; more become a background delete request (202). */
-  readonly syncDeleteSegments: number;
-  /** Lifetime of presigned GET URLs in listings and of PUT URLs from storage allocation. */
-  readonly getUrlSeconds: number;
-  readonly putUrlSeconds: number;
-  /** Allocated objects never registered by a segment may be cleaned up after this long. */
-  readonly uploadGraceSeconds: number;
-}
-
-export const DEFAULT_LIMITS: MediaLimits = {
-  defaultPageSize: 100,
-  maxPageSize: 1000,
-  syncDeleteSegments: 10_000,
-  getUrlSeconds: 3600,
-  putUrlSeconds: 3600,
-  uploadGraceSeconds: 86_400,
-};
+import type { MediaLimits } from './media-limits.js';
 
 export interface ServiceDescription {
   readonly version: string;
@@ -39,15 +17,19 @@ export interface DomainLog {
   error(details: Record<string, unknown>, message: string): void;
 }
 
-/** Everything the media domain needs, built once per process. */
-export interface MediaStore {
+/**
+ * The media domain's access to its data: the database (through the executor) and the object storage
+ * backends, with the settings, clock and hooks its rules use. Built once per process and handed to
+ * every domain function; `write` below runs a change on it as one transaction.
+ */
+export interface MediaRepository {
   readonly executor: Executor;
   readonly log: DomainLog;
   readonly storage: StorageRegistry;
   readonly limits: MediaLimits;
   readonly service: ServiceDescription;
   readonly now: () => Date;
-  /** Whether webhooks may target loopback, private and link-local addresses (lib/events/webhook-targets.ts). */
+  /** Whether webhooks may target loopback, private and link-local addresses (webhooks/webhook-targets.ts). */
   readonly allowPrivateWebhookTargets: boolean;
   /** Called after every committed write (its events are in the outbox), so delivery starts at once. */
   readonly afterWrite?: () => void;
@@ -59,11 +41,11 @@ const ATTEMPTS = 3;
  * Runs a write as one transaction, retrying when the database reports a lost race (deadlock,
  * serialisation, busy), and turns executor errors into domain errors.
  */
-export async function write<R>(store: MediaStore, fn: (tx: Transaction) => Promise<R>): Promise<R> {
+export async function write<R>(repository: MediaRepository, fn: (tx: Transaction) => Promise<R>): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await store.executor.transaction(fn);
-      store.afterWrite?.();
+      const result = await repository.executor.transaction(fn);
+      repository.afterWrite?.();
       return result;
     } catch (e) {
       if (e instanceof ExecutorError && e.retryable && attempt < ATTEMPTS) continue;

@@ -1,6 +1,6 @@
-import type { MediaStore } from '../../subgraphs/media/domain/store.js';
-import { segmentGetUrls } from '../../subgraphs/media/domain/get-urls.js';
-import { getUrlJson } from './get-url-json.js';
+import type { MediaRepository } from '../domain/repository.js';
+import { segmentGetUrls } from '../domain/get-urls.js';
+import { getUrlJson } from '../domain/get-url-json.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 
 type Json = Record<string, unknown>;
@@ -12,14 +12,14 @@ type Json = Record<string, unknown>;
  * registration's get_urls options apply exactly as on the segments listing (DIGEST §6.2, §9).
  */
 export async function segmentsAddedPayload(
-  store: MediaStore,
+  repository: MediaRepository,
   registration: WebhookRegistration,
   payload: Json,
 ): Promise<Json> {
   const segments = Array.isArray(payload.segments) ? (payload.segments as Json[]) : [];
   const objectIds = [...new Set(segments.map((s) => String(s.object_id)))];
   const objects = objectIds.length
-    ? await store.executor.lookup('objects', 'id', objectIds, { columns: ['id', 'storage_id'] })
+    ? await repository.executor.lookup('objects', 'id', objectIds, { columns: ['id', 'storage_id'] })
     : [];
   const objectById = new Map(objectIds.map((id, i) => [id, objects[i] ?? null]));
   const filter = {
@@ -32,7 +32,7 @@ export async function segmentsAddedPayload(
     segments: segments.map((segment) => {
       const { get_urls: uncontrolled, ...rest } = segment;
       const urls = segmentGetUrls(
-        store,
+        repository,
         { object_id: String(segment.object_id), get_urls: uncontrolled ?? null },
         objectById.get(String(segment.object_id)) ?? null,
         filter,

@@ -1,5 +1,5 @@
-import type { OutboxEvent } from '../executor/index.js';
-import type { MediaStore } from '../../subgraphs/media/domain/store.js';
+import type { OutboxEvent } from '../../../lib/executor/index.js';
+import type { MediaRepository } from '../domain/repository.js';
 import { segmentsAddedPayload } from './segments-added-payload.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 
@@ -17,7 +17,7 @@ export interface WebhookEnvelope {
  * says `flows/segments_added` (a spec bug fixed in 8.x, DIGEST §12).
  */
 export async function webhookEnvelope(
-  store: MediaStore,
+  repository: MediaRepository,
   registration: WebhookRegistration,
   event: OutboxEvent,
 ): Promise<WebhookEnvelope> {
@@ -27,7 +27,7 @@ export async function webhookEnvelope(
     event_type: event.event_type,
     event:
       event.event_type === 'flows/segments_added'
-        ? await segmentsAddedPayload(store, registration, payload)
+        ? await segmentsAddedPayload(repository, registration, payload)
         : payload,
   };
 }
