@@ -1,7 +1,13 @@
 import { and, eq, overlaps } from '../../../lib/executor/index.js';
 import { ETERNITY, intersection, isNonEmpty, spanOf } from '../../../lib/tams/index.js';
 import type { Predicate } from '../../../lib/executor/index.js';
-import type { FlowCollectionItemResolvers, FlowResolvers } from '../__generated__/resolvers-types.js';
+import type {
+  FlowCollectionItemResolvers,
+  FlowResolvers,
+  FlowSegmentsArgs,
+} from '../__generated__/resolvers-types.js';
+import type { MediaContext } from '../context.js';
+import type { SegmentParent } from '../parents.js';
 import { formatFromUrn } from '../domain/content-format.js';
 import { flowCollectedBy } from '../domain/collections.js';
 import { DomainError } from '../errors.js';
@@ -36,24 +42,27 @@ export const Flow: FlowResolvers = {
   flowCollection: (flow, _, ctx) =>
     flow.flow_collection_set ? ctx.loaders.collectionItems.load(flow.id) : null,
   collectedBy: async (flow, _, ctx) => (await flowCollectedBy(ctx.loaders.collections, [flow.id]))[0]!,
-  segments: async (flow, args, ctx) => {
-    const limit = pageLimit(ctx.store, args.limit);
-    const parts: Predicate[] = [eq('flow_id', flow.id)];
-    const r = args.timerange;
-    if (r != null && !(isNonEmpty(r) && r.start === null && r.end === null))
-      parts.push(overlaps('timerange', r));
-    if (args.objectId != null) parts.push(eq('object_id', args.objectId));
-    const page = await ctx.loaders.page({
-      table: 'segments',
-      where: and(...parts),
-      orderBy: [{ column: 'timerange', direction: args.reverseOrder ? 'desc' : 'asc' }],
-      limit,
-      after: args.after ?? null,
-    });
-    return { ...connection(page, limit), timerange: spanOf(page.rows.map((s) => s.timerange)) };
-  },
+  segments: (flow, args, ctx) => flowSegments(flow.id, args, ctx),
   additionalProperties: (flow) => flow.extra,
 };
+
+/** One page of a flow's segments: `Flow.segments`, and `Query.segments` for a flow that exists. */
+export async function flowSegments(flowId: string, args: FlowSegmentsArgs, ctx: MediaContext) {
+  const limit = pageLimit(ctx.store, args.limit);
+  const parts: Predicate[] = [eq('flow_id', flowId)];
+  const r = args.timerange;
+  if (r != null && !(isNonEmpty(r) && r.start === null && r.end === null))
+    parts.push(overlaps('timerange', r));
+  if (args.objectId != null) parts.push(eq('object_id', args.objectId));
+  const page = await ctx.loaders.page<'segments'>({
+    table: 'segments',
+    where: and(...parts),
+    orderBy: [{ column: 'timerange', direction: args.reverseOrder ? 'desc' : 'asc' }],
+    limit,
+    after: args.after ?? null,
+  });
+  return { ...connection<SegmentParent>(page, limit), timerange: spanOf(page.rows.map((s) => s.timerange)) };
+}
 
 export const FlowCollectionItem: FlowCollectionItemResolvers = {
   id: (item) => item.member_id,
