@@ -3,7 +3,7 @@ import { bitRateBody, booleanBody, flowCollectionInput, flowInput, parse, string
 import { DELETE_FLOW, FLOW, FLOWS, PUT_FLOW } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
 import type { RestResponse, RouteDefinition } from '../router.js';
-import { deleteRequestJson, flowJson, tagMap, tagValue } from '../tams-json.js';
+import { deleteRequestJson, flowJson, tagMap, tagValue } from '../to-tams-json.js';
 import { noContent, notFound, ok, pathId, pathTagName } from './common.js';
 import { formatFilter } from './filters.js';
 

@@ -6,7 +6,7 @@ import { segmentInput } from '../bodies.js';
 import { ADD_SEGMENTS, DELETE_SEGMENTS, SEGMENTS } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
 import type { RouteDefinition } from '../router.js';
-import { segmentJson } from '../tams-json.js';
+import { segmentJson } from '../to-tams-json.js';
 import { deletionResponse } from './flows.js';
 import { pathId } from './common.js';
 

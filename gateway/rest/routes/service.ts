@@ -7,7 +7,7 @@ import {
   SET_SERVICE_NAME,
   STORAGE_BACKENDS,
 } from '../documents.js';
-import { serviceJson, storageBackendJson } from '../tams-json.js';
+import { serviceJson, storageBackendJson } from '../to-tams-json.js';
 import { ok } from './common.js';
 
 /** `/`, `/service`, `/service/storage-backends`. */

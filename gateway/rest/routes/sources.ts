@@ -3,7 +3,7 @@ import { parse, stringBody } from '../bodies.js';
 import { SOURCE, SOURCES } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
 import type { RouteDefinition } from '../router.js';
-import { sourceJson, tagMap, tagValue } from '../tams-json.js';
+import { sourceJson, tagMap, tagValue } from '../to-tams-json.js';
 import { formatFilter } from './filters.js';
 import { noContent, notFound, ok, pathId, pathTagName } from './common.js';
 

@@ -2,7 +2,7 @@ import type { RouteDefinition } from '../router.js';
 import { parse, storageBody } from '../bodies.js';
 import { ALLOCATE, DELETE_REQUEST, DELETE_REQUESTS, MEDIA_OBJECT } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
-import { defined, deleteRequestJson } from '../tams-json.js';
+import { defined, deleteRequestJson } from '../to-tams-json.js';
 import { notFound, ok, pathId } from './common.js';
 
 export const storageAndObjectRoutes: RouteDefinition[] = [

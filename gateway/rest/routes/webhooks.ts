@@ -1,7 +1,7 @@
 import type { RouteDefinition } from '../router.js';
 import { parse, webhookBody } from '../bodies.js';
 import { REGISTER_WEBHOOK, WEBHOOKS } from '../documents.js';
-import { webhookJson } from '../tams-json.js';
+import { webhookJson } from '../to-tams-json.js';
 import { noContent, ok } from './common.js';
 
 export const webhookRoutes: RouteDefinition[] = [
