@@ -1,81 +1,92 @@
 import { getUrlJson } from '../../lib/events/get-url-json.js';
-import type { GetUrlView } from '../../subgraphs/media/domain/get-urls.js';
-import { FORMAT_URN } from '../../subgraphs/media/domain/content-format.js';
 import { defined } from '../../subgraphs/media/domain/tams-json.js';
+import type {
+  ContainerMappingFieldsFragment,
+  EssenceParametersFieldsFragment,
+  FlowCollectionItemFieldsFragment,
+  FlowDeleteRequestFieldsFragment,
+  FlowFieldsFragment,
+  RationalFieldsFragment,
+  SegmentsQuery,
+  ServiceQuery,
+  SourceFieldsFragment,
+  StorageBackendsQuery,
+  WebhooksQuery,
+} from './__generated__/operations.js';
+import {
+  COLORSPACE,
+  COMPONENT_TYPE,
+  DELETE_REQUEST_STATUS,
+  FORMAT,
+  INTERLACE_MODE,
+  TRANSFER_CHARACTERISTIC,
+} from './tams-vocabulary.js';
 
 /**
- * GraphQL results as TAMS 7.0 JSON: snake_case, exact property names, unset properties omitted (the
- * 7.0 schemas mostly do not allow null), URNs for formats. The reverse of rest/bodies.ts. GraphQL null
- * is "unset", so a property comes back exactly when the client set it, even to `{}`, `[]` or false.
+ * Results of the REST shim's operations as TAMS 7.0 JSON: snake_case, exact property names, unset
+ * properties omitted (the 7.0 schemas mostly do not allow null), TAMS spellings of enumerations. The
+ * reverse of bodies.ts. GraphQL null is "unset", so a property comes back exactly when the client set
+ * it, even to `{}`, `[]` or false. Each function takes the fragment its operations select, so tsc
+ * checks that every field read here is selected.
  */
 
 type Json = Record<string, unknown>;
-type Gql = Record<string, unknown>;
+type Tag = { name: string; value: string };
 
 export { defined };
 
-const FORMATS = FORMAT_URN as Record<string, string>;
-
-function rational(r: unknown): Json | null {
-  const v = r as { numerator: number; denominator: number } | null;
-  return v ? { numerator: v.numerator, denominator: v.denominator } : null;
+function rational(r: RationalFieldsFragment | null): Json | null {
+  return r && { numerator: r.numerator, denominator: r.denominator };
 }
-
-type TagList = { name: string; value: string }[] | null | undefined;
 
 /** The tag map; null (unset) when GraphQL says the tags were never set. */
-export function tagMap(list: unknown): Record<string, string> | null {
-  const tags = list as TagList;
-  return tags ? Object.fromEntries(tags.map((t) => [t.name, t.value])) : null;
+export function tagMap(tags: readonly Tag[] | null): Record<string, string> | null {
+  return tags && Object.fromEntries(tags.map((t) => [t.name, t.value]));
 }
 
-/** One tag's value, undefined when absent (looked up in the list: names such as `constructor` are tags too). */
-export function tagValue(list: unknown, name: string): string | undefined {
-  return (list as TagList)?.find((t) => t.name === name)?.value;
-}
-
-export function containerMappingJson(m: unknown): Json | null {
-  const c = m as Gql | null;
+export function containerMappingJson(c: ContainerMappingFieldsFragment | null): Json | null {
   if (!c) return null;
-  const audio = c.audioTrack as Gql | null;
   // A mapping that was set comes back even when empty (`{}`), as the client gave it.
   return defined({
     track_index: c.trackIndex,
     format_track_index: c.formatTrackIndex,
-    audio_track: audio
-      ? defined({ channel_numbers: audio.channelNumbers, channel_range: audio.channelRange })
+    audio_track: c.audioTrack
+      ? defined({ channel_numbers: c.audioTrack.channelNumbers, channel_range: c.audioTrack.channelRange })
       : null,
-    mp2ts_container: c.mp2tsPid == null ? null : { pid: c.mp2tsPid },
+    mp2ts_container: c.mp2tsPid === null ? null : { pid: c.mp2tsPid },
     mxf_container:
-      c.mxfPackageUid == null && c.mxfTrackId == null
+      c.mxfPackageUid === null && c.mxfTrackId === null
         ? null
         : defined({ package_uid: c.mxfPackageUid, track_id: c.mxfTrackId }),
-    isobmff_container: c.isobmffTrackId == null ? null : { track_id: c.isobmffTrackId },
+    isobmff_container: c.isobmffTrackId === null ? null : { track_id: c.isobmffTrackId },
   });
 }
 
-function essenceJson(e: Gql | null): Json | null {
+function essenceJson(e: EssenceParametersFieldsFragment | null): Json | null {
   if (!e) return null;
   switch (e.__typename) {
-    case 'VideoEssenceParameters': {
-      const avc = e.avcParameters as Gql | null;
+    case 'VideoEssenceParameters':
       return defined({
         frame_rate: rational(e.frameRate),
         frame_width: e.frameWidth,
         frame_height: e.frameHeight,
         bit_depth: e.bitDepth,
-        interlace_mode: typeof e.interlaceMode === 'string' ? e.interlaceMode.toLowerCase() : null,
-        colorspace: e.colorspace,
-        transfer_characteristic: e.transferCharacteristic,
+        interlace_mode: e.interlaceMode && INTERLACE_MODE.tamsOf[e.interlaceMode],
+        colorspace: e.colorspace && COLORSPACE.tamsOf[e.colorspace],
+        transfer_characteristic:
+          e.transferCharacteristic && TRANSFER_CHARACTERISTIC.tamsOf[e.transferCharacteristic],
         aspect_ratio: rational(e.aspectRatio),
         pixel_aspect_ratio: rational(e.pixelAspectRatio),
-        component_type: e.componentType === 'YCBCR' ? 'YCbCr' : e.componentType,
+        component_type: e.componentType && COMPONENT_TYPE.tamsOf[e.componentType],
         horiz_chroma_subs: e.horizChromaSubs,
         vert_chroma_subs: e.vertChromaSubs,
-        unc_parameters: e.uncType == null ? null : { unc_type: e.uncType },
-        avc_parameters: avc ? { profile: avc.profile, level: avc.level, flags: avc.flags } : null,
+        unc_parameters: e.uncType === null ? null : { unc_type: e.uncType },
+        avc_parameters: e.avcParameters && {
+          profile: e.avcParameters.profile,
+          level: e.avcParameters.level,
+          flags: e.avcParameters.flags,
+        },
       });
-    }
     case 'AudioEssenceParameters': {
       const codec = defined({ coded_frame_size: e.codedFrameSize, mp4_oti: e.mp4Oti });
       return defined({
@@ -83,7 +94,7 @@ function essenceJson(e: Gql | null): Json | null {
         channels: e.channels,
         bit_depth: e.bitDepth,
         codec_parameters: Object.keys(codec).length ? codec : null,
-        unc_parameters: e.uncType == null ? null : { unc_type: e.uncType },
+        unc_parameters: e.uncType === null ? null : { unc_type: e.uncType },
       });
     }
     case 'ImageEssenceParameters':
@@ -94,19 +105,23 @@ function essenceJson(e: Gql | null): Json | null {
       });
     case 'DataEssenceParameters':
       return defined({ data_type: e.dataType });
-    default:
-      return null;
   }
 }
 
-export function flowJson(f: Gql): Json {
-  const collection = f.flowCollection as Gql[] | null;
-  const collectedBy = (f.collectedBy as string[] | null) ?? [];
+export function flowCollectionJson(items: readonly FlowCollectionItemFieldsFragment[]): Json[] {
+  return items.map((i) =>
+    defined({ id: i.id, role: i.role, container_mapping: containerMappingJson(i.containerMapping) }),
+  );
+}
+
+/** A flow; its `timerange` only when the operation asked for it. */
+export function flowJson(f: FlowFieldsFragment & { timerange?: string }): Json {
+  const extra = f.additionalProperties as Json | null;
   return defined({
-    ...((f.additionalProperties as Json | null) ?? {}),
+    ...extra,
     id: f.id,
     source_id: f.sourceId,
-    format: FORMATS[f.format as string],
+    format: FORMAT.tamsOf[f.format],
     codec: f.codec,
     container: f.container,
     label: f.label,
@@ -124,21 +139,17 @@ export function flowJson(f: Gql): Json {
     max_bit_rate: f.maxBitRate,
     segment_duration: rational(f.segmentDuration),
     container_mapping: containerMappingJson(f.containerMapping),
-    essence_parameters: essenceJson(f.essenceParameters as Gql | null),
+    essence_parameters: essenceJson(f.essenceParameters),
     timerange: f.timerange,
-    flow_collection: collection?.map((i) =>
-      defined({ id: i.id, role: i.role, container_mapping: containerMappingJson(i.containerMapping) }),
-    ),
-    collected_by: collectedBy.length ? collectedBy : null,
+    flow_collection: f.flowCollection && flowCollectionJson(f.flowCollection),
+    collected_by: f.collectedBy.length ? f.collectedBy : null,
   });
 }
 
-export function sourceJson(s: Gql): Json {
-  const collection = (s.sourceCollection as Gql[] | null) ?? [];
-  const collectedBy = (s.collectedBy as string[] | null) ?? [];
+export function sourceJson(s: SourceFieldsFragment): Json {
   return defined({
     id: s.id,
-    format: FORMATS[s.format as string],
+    format: FORMAT.tamsOf[s.format],
     label: s.label,
     description: s.description,
     created_by: s.createdBy,
@@ -146,15 +157,17 @@ export function sourceJson(s: Gql): Json {
     created: s.created,
     updated: s.updated,
     tags: tagMap(s.tags),
-    source_collection: collection.length ? collection.map((i) => ({ id: i.id, role: i.role })) : null,
-    collected_by: collectedBy.length ? collectedBy : null,
+    source_collection: s.sourceCollection.length
+      ? s.sourceCollection.map((i) => ({ id: i.id, role: i.role }))
+      : null,
+    collected_by: s.collectedBy.length ? s.collectedBy : null,
   });
 }
 
+type SegmentNode = SegmentsQuery['segments']['nodes'][number];
+
 /** A segment; without `verbose` its get_urls carry only url, presigned and label (7.0 §6.2). */
-export function segmentJson(s: Gql, verbose: boolean): Json {
-  // The same JSON as webhook payloads carry (the REST document selects every GetUrl field).
-  const urls = (s.getUrls as GetUrlView[]).map((u) => getUrlJson(u, verbose));
+export function segmentJson(s: SegmentNode, verbose: boolean): Json {
   return defined({
     object_id: s.objectId,
     timerange: s.timerange,
@@ -163,28 +176,28 @@ export function segmentJson(s: Gql, verbose: boolean): Json {
     sample_offset: s.sampleOffset,
     sample_count: s.sampleCount,
     key_frame_count: s.keyFrameCount,
-    get_urls: urls,
+    // The same JSON as webhook payloads carry.
+    get_urls: s.getUrls.map((u) => getUrlJson(u, verbose)),
   });
 }
 
-export function deleteRequestJson(r: Gql): Json {
-  const error = r.error as Gql | null;
+export function deleteRequestJson(r: FlowDeleteRequestFieldsFragment): Json {
   return defined({
     id: r.id,
     flow_id: r.flowId,
     timerange_to_delete: r.timerangeToDelete,
     timerange_remaining: r.timerangeRemaining,
     delete_flow: r.deleteFlow,
-    status: typeof r.status === 'string' ? r.status.toLowerCase() : r.status,
+    status: DELETE_REQUEST_STATUS.tamsOf[r.status],
     created: r.created,
     created_by: r.createdBy,
     updated: r.updated,
     expiry: r.expiry,
-    error: error ? { type: error.type, summary: error.summary, time: error.time } : null,
+    error: r.error && { type: r.error.type, summary: r.error.summary, time: r.error.time },
   });
 }
 
-export function storageBackendJson(b: Gql): Json {
+export function storageBackendJson(b: StorageBackendsQuery['storageBackends'][number]): Json {
   return defined({
     id: b.id,
     store_type: b.storeType,
@@ -197,7 +210,7 @@ export function storageBackendJson(b: Gql): Json {
   });
 }
 
-export function webhookJson(w: Gql): Json {
+export function webhookJson(w: WebhooksQuery['webhooks'][number]): Json {
   return defined({
     url: w.url,
     api_key_name: w.apiKeyName,
@@ -213,16 +226,15 @@ export function webhookJson(w: Gql): Json {
   });
 }
 
-export function serviceJson(s: Gql): Json {
-  const mechanisms = (s.eventStreamMechanisms as Gql[] | null) ?? [];
+export function serviceJson(s: ServiceQuery['service']): Json {
   return defined({
     type: s.type,
     api_version: s.apiVersion,
     service_version: s.serviceVersion,
     name: s.name,
     description: s.description,
-    event_stream_mechanisms: mechanisms.length
-      ? mechanisms.map((m) => defined({ name: m.name, docs: m.docs, config: m.config }))
+    event_stream_mechanisms: s.eventStreamMechanisms.length
+      ? s.eventStreamMechanisms.map((m) => defined({ name: m.name, docs: m.docs, config: m.config }))
       : null,
   });
 }
