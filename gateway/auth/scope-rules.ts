@@ -71,6 +71,7 @@ export const GRAPHQL_SCOPES: Readonly<
     source: 'read',
     flows: 'read',
     flow: 'read',
+    segments: 'read',
     mediaObject: 'read',
     webhooks: 'read',
     flowDeleteRequests: 'admin',

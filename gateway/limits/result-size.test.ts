@@ -1,8 +1,13 @@
 import { ApolloServer } from '@apollo/server';
-import { buildASTSchema, getOperationAST, parse } from 'graphql';
+import { buildASTSchema, getOperationAST, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { loadSdl } from '../../subgraphs/sdl.js';
-import { FLOWS, MEDIA_OBJECT, SEGMENTS, SOURCES } from '../rest/documents.js';
+import {
+  FlowsDocument,
+  MediaObjectDocument,
+  SegmentsDocument,
+  SourcesDocument,
+} from '../rest/__generated__/operations.js';
 import { estimatedObjects, MAX_RESULT_OBJECTS, resultSizePlugin } from './result-size.js';
 
 const schema = buildASTSchema(parse(loadSdl('supergraph').text), { assumeValidSDL: true });
@@ -34,12 +39,12 @@ describe('estimatedObjects', () => {
 
   it('lets every REST listing through at its largest page', () => {
     for (const [name, query, variables] of [
-      ['flows', FLOWS, { limit: 1000 }],
-      ['sources', SOURCES, { limit: 1000 }],
-      ['segments', SEGMENTS, { id: 'f', limit: 1000, withGetUrls: true }],
-      ['object', MEDIA_OBJECT, { id: 'o', limit: 1000 }],
+      ['flows', FlowsDocument, { limit: 1000 }],
+      ['sources', SourcesDocument, { limit: 1000 }],
+      ['segments', SegmentsDocument, { flowId: 'f', limit: 1000 }],
+      ['object', MediaObjectDocument, { objectId: 'o', limit: 1000 }],
     ] as const)
-      expect(estimate(query, variables), name).toBeLessThan(MAX_RESULT_OBJECTS / 2);
+      expect(estimate(print(query), variables), name).toBeLessThan(MAX_RESULT_OBJECTS / 2);
   });
 
   it('refuses nested pages that multiply into millions', () => {

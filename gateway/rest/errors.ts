@@ -1,13 +1,54 @@
-import { httpStatusOf } from '../../subgraphs/media/errors.js';
+import { DomainError, httpStatusOf } from '../../subgraphs/media/errors.js';
+import { HttpError } from '../http/errors.js';
 
 /**
- * The REST status of a GraphQL error code. The domain codes carry their TAMS status (subgraphs/media/
- * errors.ts); GraphQL's own input errors are the caller's fault; anything else (a validation failure of
- * the shim's own documents, a limit) would be a bug here, so it is a 500.
+ * The REST status of a GraphQL error code: the one place a REST status comes from. The domain codes
+ * carry their TAMS status (subgraphs/media/errors.ts); GraphQL's own input errors are the caller's
+ * fault; anything else (a validation failure of the shim's own documents, a limit) would be a bug here,
+ * so it is a 500.
  */
 export function restStatusOf(code: string): number {
   if (code === 'BAD_USER_INPUT') return 400;
   if (code === 'UNAUTHENTICATED') return 401;
   if (code === 'FORBIDDEN') return 403;
+  if (code === 'METHOD_NOT_ALLOWED') return 405;
   return httpStatusOf(code);
+}
+
+/**
+ * Codes of the refusals the REST shim makes itself, before any operation runs: spelt as the GraphQL
+ * `extensions.code` of the same fault, so a client sees one spelling whichever API it uses.
+ */
+export type RestRefusal = 'BAD_REQUEST' | 'NOT_FOUND' | 'FORBIDDEN' | 'METHOD_NOT_ALLOWED';
+
+/** An error of the domain or of GraphQL, as the TAMS error body `{type: code, summary: message}`. */
+export function errorOfCode(
+  code: string,
+  message: string,
+  headers?: Readonly<Record<string, string>>,
+): HttpError {
+  return new HttpError(restStatusOf(code), code, message, headers);
+}
+
+/** A refusal of the shim's own. */
+export function restError(
+  code: RestRefusal,
+  message: string,
+  headers?: Readonly<Record<string, string>>,
+): HttpError {
+  return errorOfCode(code, message, headers);
+}
+
+/**
+ * Runs one of the domain's own checks in the shim, its DomainError becoming the REST error it would
+ * have become through GraphQL. Only for a rule GraphQL applies where a field runs, when 7.0 wants the
+ * refusal even where that field does not run (an empty page).
+ */
+export function domainCheck<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof DomainError) throw errorOfCode(error.code, error.message);
+    throw error;
+  }
 }

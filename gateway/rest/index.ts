@@ -3,18 +3,19 @@ import type { Authenticator } from '../auth/authenticator.js';
 import { authenticateRequest } from '../auth/http-auth.js';
 import { allows, describeRequirement, restRequirement } from '../auth/scope-rules.js';
 import type { GatewayContext } from '../graphql-servers.js';
-import { HttpError } from '../http/errors.js';
 import type { Route } from '../http/server.js';
 import { RestContext } from './context.js';
+import { restError } from './errors.js';
 import { graphqlRunner } from './graphql.js';
 import type { Method } from './router.js';
 import { allowedMethods, RestRouter } from './router.js';
 import { REST_ROUTES } from './routes/index.js';
 
 /**
- * The TAMS 7.0 REST API: every route runs GraphQL operations in process through the gateway and maps
- * the result to TAMS JSON. HTTP concerns live here (paths, query parameters, status codes, paging
- * headers, error bodies); every rule lives in the subgraph, so REST and GraphQL behave alike.
+ * The TAMS 7.0 REST API: every route maps TAMS JSON to the variables of a typed operation
+ * (operations/*.graphql), runs it in process through the gateway and maps the result back to TAMS JSON.
+ * HTTP concerns live here (paths, query parameters, status codes, paging headers, error bodies); every
+ * rule lives in the domain, so REST and GraphQL behave alike.
  */
 export function restApi(
   server: ApolloServer<GatewayContext>,
@@ -33,24 +34,19 @@ export function restApi(
       const rawQuery = q < 0 ? '' : url.slice(q + 1);
       const match = router.match(rawPath);
       if (match === 'malformed' || match === undefined)
-        throw new HttpError(404, 'NOT_FOUND', 'the path holds a malformed percent-encoded id');
+        throw restError('NOT_FOUND', 'the path holds a malformed percent-encoded id');
       const head = req.method === 'HEAD';
       const handler = match.route.methods[(head ? 'GET' : req.method) as Method];
       if (!handler) {
         res.setHeader('allow', allowedMethods(match.route));
-        throw new HttpError(
-          405,
-          'MethodNotAllowed',
-          `${req.method ?? '?'} is not supported on ${match.route.path}`,
-        );
+        throw restError('METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not supported on ${match.route.path}`);
       }
       // Checked here as well as by the GraphQL operations the route runs, so a caller without the scope
       // learns nothing from the route (not even whether the flow exists) and no body is read.
       const requirement = restRequirement(match.route.path, req.method ?? '');
       if (!requirement || !allows(caller, requirement))
-        throw new HttpError(
-          403,
-          'Forbidden',
+        throw restError(
+          'FORBIDDEN',
           `${req.method ?? '?'} ${match.route.path} needs the ${describeRequirement(requirement)} scope, which this caller lacks`,
         );
       const context = new RestContext(

@@ -1,12 +1,13 @@
-import { parseTimeRange, validateUuid } from '../../lib/tams/index.js';
-import type { TimeRange } from '../../lib/tams/index.js';
-import { HttpError } from '../http/errors.js';
 import { queryStringProblem } from '../http/strict-text.js';
+import { restError } from './errors.js';
+import type { Vocabulary } from './tams-vocabulary.js';
 
 /**
- * Query parameters of the 7.0 routes. Known parameters with bad values are a 400 naming the parameter
- * and the expected form; unknown parameters (and `access_token`, an authentication scheme) are ignored,
- * as the DIGEST recommends for a 7.0 server.
+ * Query parameters of the 7.0 routes, as the JSON types of operation variables: a parameter given twice
+ * or not of its type (an integer, `true`/`false`, a TAMS spelling) is a 400 naming it. Values are not
+ * judged here: UUIDs, timeranges and page sizes are checked by the GraphQL schema and the domain.
+ * Unknown parameters (and `access_token`, an authentication scheme) are ignored, as the DIGEST
+ * recommends for a 7.0 server.
  */
 export class QueryParams {
   private readonly params: URLSearchParams;
@@ -14,16 +15,12 @@ export class QueryParams {
   constructor(readonly raw: string) {
     // URLSearchParams decodes leniently (`%FF` becomes U+FFFD): text that is not UTF-8 is refused first.
     const problem = queryStringProblem(raw);
-    if (problem !== undefined) throw new HttpError(400, 'BadRequest', problem);
+    if (problem !== undefined) throw restError('BAD_REQUEST', problem);
     this.params = new URLSearchParams(raw);
   }
 
-  private bad(name: string, expected: string): HttpError {
-    return new HttpError(400, 'BadRequest', `query parameter ${name}: expected ${expected}`);
-  }
-
-  has(name: string): boolean {
-    return this.params.has(name);
+  private bad(name: string, expected: string) {
+    return restError('BAD_REQUEST', `query parameter ${name}: expected ${expected}`);
   }
 
   string(name: string): string | undefined {
@@ -39,27 +36,21 @@ export class QueryParams {
     return v === 'true';
   }
 
-  integer(name: string, min: number): number | undefined {
+  /** An integer, written in decimal digits; its range is the schema's (Int) and the domain's. */
+  integer(name: string): number | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    if (!/^-?\d{1,15}$/.test(v) || Number(v) < min) throw this.bad(name, `an integer of at least ${min}`);
+    if (!/^-?\d{1,15}$/.test(v)) throw this.bad(name, 'an integer');
     return Number(v);
   }
 
-  uuid(name: string): string | undefined {
+  /** A TAMS spelling of a GraphQL enum value (`format=urn:x-nmos:format:video`), as the enum value. */
+  spelling<G extends string>(name: string, vocabulary: Vocabulary<G>): G | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;
-    const r = validateUuid(v);
-    if (!r.ok) throw this.bad(name, `a lowercase UUID (${r.error.message})`);
-    return r.value;
-  }
-
-  timerange(name: string): TimeRange | undefined {
-    const v = this.string(name);
-    if (v === undefined) return undefined;
-    const r = parseTimeRange(v);
-    if (!r.ok) throw this.bad(name, `a TAMS timerange such as [0:0_10:0) (${r.error.message})`);
-    return r.value;
+    const value = vocabulary.graphqlOf(v);
+    if (value === undefined) throw this.bad(name, `one of ${vocabulary.tamsValues.join(', ')}`);
+    return value;
   }
 
   /** A comma-separated list; present but empty is the empty list (7.0 gives that a meaning). */
@@ -69,9 +60,9 @@ export class QueryParams {
     return v === '' ? [] : v.split(',');
   }
 
-  /** `limit`: a positive integer (7.0 §3); clamping to the maximum happens where the maximum is known. */
+  /** `limit`, the page size asked for; the domain checks it and says which it applied (`pageInfo.limit`). */
   limit(): number | undefined {
-    return this.integer('limit', 1);
+    return this.integer('limit');
   }
 
   page(): string | undefined {
@@ -82,7 +73,7 @@ export class QueryParams {
    * `tag.{name}=value` and `tag_exists.{name}=true|false` filters. The prefix is stripped from the raw
    * key and the rest decoded (names may be percent-encoded, DIGEST §5).
    */
-  tagFilters(): { tags: { name: string; value: string }[]; tagExists: { name: string; exists: boolean }[] } {
+  tagFilters(): { tags: { name: string; value: string }[]; tag_exists: { name: string; exists: boolean }[] } {
     const tags: { name: string; value: string }[] = [];
     const tagExists: { name: string; exists: boolean }[] = [];
     for (const pair of this.raw.split('&')) {
@@ -93,9 +84,8 @@ export class QueryParams {
         try {
           return decodeURIComponent(s.replaceAll('+', ' '));
         } catch {
-          throw new HttpError(
-            400,
-            'BadRequest',
+          throw restError(
+            'BAD_REQUEST',
             `query parameter ${rawKey.slice(0, 80)}: malformed percent-encoding`,
           );
         }
@@ -107,6 +97,6 @@ export class QueryParams {
         tagExists.push({ name: decode(rawKey.slice(11)), exists: value === 'true' });
       }
     }
-    return { tags, tagExists };
+    return { tags, tag_exists: tagExists };
   }
 }

@@ -182,6 +182,32 @@ describe('creating and replacing flows', () => {
       ['control character in tag name', { tags: [{ name: 'a\nb', value: '1' }] }],
       ['modelled property smuggled in', { additionalProperties: { label: 'x' } }],
       ['bad channel range', { containerMapping: { audioTrack: { channelRange: '1-2' } } }],
+      // Rules the REST shim used to apply alone; the domain has them now, for GraphQL too.
+      ['negative MPEG-TS pid', { containerMapping: { mp2tsPid: -1 } }],
+      ['negative MXF track id', { containerMapping: { mxfTrackId: -1 } }],
+      ['negative ISOBMFF track id', { containerMapping: { isobmffTrackId: -1 } }],
+      [
+        'negative pid of a collection member',
+        { flowCollection: [{ id: randomUUID(), role: 'r', containerMapping: { mp2tsPid: -1 } }] },
+      ],
+      [
+        'negative coded frame size',
+        {
+          format: 'AUDIO',
+          codec: 'audio/aac',
+          video: null,
+          audio: { sampleRate: 1, channels: 1, codedFrameSize: -1 },
+        },
+      ],
+      [
+        'negative MP4 object type',
+        {
+          format: 'AUDIO',
+          codec: 'audio/aac',
+          video: null,
+          audio: { sampleRate: 1, channels: 1, mp4Oti: -1 },
+        },
+      ],
       ['self in collection', {}],
     ];
     for (const [why, overrides] of cases) {
@@ -301,5 +327,17 @@ describe('sources', () => {
         'mutation { setSourceLabel(id: "00000000-0000-4000-8000-000000000000", label: "x") { id } }',
       ),
     ).toBe('NOT_FOUND');
+  });
+});
+
+describe('listing flows', () => {
+  it('refuses a negative frame size filter (a rule the REST shim applied alone before)', async () => {
+    const query =
+      'query($w: Int, $h: Int) { flows(filter: { frameWidth: $w, frameHeight: $h }) { nodes { id } } }';
+    expect(await h.errorCode(query, { w: -1 })).toBe('BAD_REQUEST');
+    expect(await h.errorCode(query, { h: -1 })).toBe('BAD_REQUEST');
+    const id = await createFlow(h, { video: { frameWidth: 7, frameHeight: 3 } });
+    const { data } = await h.run<{ flows: { nodes: { id: string }[] } }>(query, { w: 7, h: 3 });
+    expect(data!.flows.nodes.map((n) => n.id)).toEqual([id]);
   });
 });

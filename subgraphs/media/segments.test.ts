@@ -331,3 +331,49 @@ describe('listing segments', () => {
     expect(await urls({ presigned: false })).toEqual([['cdn'], ['https://archive.example/1']]);
   });
 });
+
+describe('Query.segments', () => {
+  const QUERY = `query($flowId: ID!, $limit: Int, $after: String, $storage: [ID!]) {
+    segments(flowId: $flowId, limit: $limit, after: $after) {
+      nodes { objectId getUrls(acceptStorageIds: $storage) { url } }
+      pageInfo { endCursor limit }
+      timerange
+    }
+  }`;
+  type R = {
+    segments: {
+      nodes: { objectId: string }[];
+      pageInfo: { endCursor: string | null; limit: number };
+      timerange: string;
+    };
+  };
+
+  it('lists a flow’s segments as Flow.segments does, and a missing flow’s as an empty page (7.0)', async () => {
+    const flowId = await createFlow(h);
+    await addSeconds(h, flowId, [0, 1, 2]);
+    const page = (await h.run<R>(QUERY, { flowId, limit: 2 })).data!.segments;
+    expect(page.nodes).toHaveLength(2);
+    expect(page.pageInfo.limit).toBe(2);
+    expect(page.timerange).toBe('[0:0_2:0)');
+    const rest = (await h.run<R>(QUERY, { flowId, limit: 2, after: page.pageInfo.endCursor })).data!.segments;
+    expect(rest.nodes).toHaveLength(1);
+    expect(rest.pageInfo.endCursor).toBeNull();
+
+    const missing = (await h.run<R>(QUERY, { flowId: randomUUID(), limit: 5000 })).data!.segments;
+    expect(missing).toEqual({ nodes: [], pageInfo: { endCursor: null, limit: 1000 }, timerange: '()' });
+    const byDefault = (await h.run<R>(QUERY, { flowId: randomUUID() })).data!.segments;
+    expect(byDefault.pageInfo.limit).toBe(100);
+  });
+
+  it('checks its arguments whether or not the flow exists', async () => {
+    for (const flowId of [await createFlow(h), randomUUID()])
+      expect(await h.errorCode(QUERY, { flowId, limit: 0 })).toBe('BAD_REQUEST');
+    expect(await h.errorCode(QUERY, { flowId: 'not-a-uuid' })).toBe('INVALID_ID');
+  });
+
+  it('refuses storage ids that are not UUIDs where get URLs are made', async () => {
+    const flowId = await createFlow(h);
+    await addSeconds(h, flowId, [0]);
+    expect(await h.errorCode(QUERY, { flowId, storage: ['not-a-uuid'] })).toBe('INVALID_ID');
+  });
+});

@@ -261,7 +261,7 @@ describe('scopes', () => {
             if (allowed === refused) outcomes.push(`${m} ${path} as ${scope}: ${response.status}`);
             if (response.status === 403 && m !== 'HEAD')
               expect(await response.json()).toMatchObject({
-                type: 'Forbidden',
+                type: 'FORBIDDEN',
                 summary: expect.stringMatching(/scope/) as string,
               });
             else await response.arrayBuffer();

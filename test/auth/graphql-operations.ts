@@ -17,6 +17,7 @@ export function operationPerRootField(): Record<
       source: { query: `{ source(id: "${id}") { id } }` },
       flows: { query: '{ flows(limit: 1) { nodes { id } } }' },
       flow: { query: `{ flow(id: "${id}") { id } }` },
+      segments: { query: `{ segments(flowId: "${id}") { nodes { objectId } } }` },
       mediaObject: { query: `{ mediaObject(id: "${id}") { id } }` },
       webhooks: { query: '{ webhooks { url } }' },
       flowDeleteRequests: { query: '{ flowDeleteRequests { id } }' },

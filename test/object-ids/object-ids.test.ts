@@ -133,11 +133,11 @@ async function deleteRegistered(store: Store): Promise<void> {
 
 /**
  * A refused id: 400 INVALID_OBJECT_ID, the same on a retry, and nothing stored by either. An id with a
- * lone surrogate is refused sooner, as a body that is not text (BadRequest; gateway/http/strict-text.ts).
+ * lone surrogate is refused sooner, as a body that is not text (BAD_REQUEST; gateway/http/strict-text.ts).
  */
 async function refused(store: Store, id: string): Promise<void> {
   const hasLoneSurrogate = Buffer.from(id, 'utf8').toString('utf8') !== id;
-  const type = hasLoneSurrogate ? 'BadRequest' : 'INVALID_OBJECT_ID';
+  const type = hasLoneSurrogate ? 'BAD_REQUEST' : 'INVALID_OBJECT_ID';
   const before = await dumpStore(store.dir);
   for (let attempt = 0; attempt < 2; attempt++) {
     const r = await send(store, 'POST', `/flows/${store.flowId}/storage`, { object_ids: [id] });

@@ -1,13 +1,11 @@
-import type { RouteDefinition } from '../router.js';
-import { parse, serviceBody } from '../bodies.js';
 import {
-  SERVICE,
-  SET_SERVICE,
-  SET_SERVICE_DESCRIPTION,
-  SET_SERVICE_NAME,
-  STORAGE_BACKENDS,
-} from '../documents.js';
-import { serviceJson, storageBackendJson } from '../tams-json.js';
+  ServiceDocument,
+  SetServiceInfoDocument,
+  StorageBackendsDocument,
+} from '../__generated__/operations.js';
+import { parse, serviceBody } from '../bodies.js';
+import type { RouteDefinition } from '../router.js';
+import { serviceJson, storageBackendJson } from '../to-tams-json.js';
 import { ok } from './common.js';
 
 /** `/`, `/service`, `/service/storage-backends`. */
@@ -19,20 +17,12 @@ export const serviceRoutes: RouteDefinition[] = [
   {
     path: '/service',
     methods: {
-      GET: async (ctx) =>
-        ok(serviceJson((await ctx.graphql.run<{ service: Record<string, unknown> }>(SERVICE)).service)),
+      GET: async (ctx) => ok(serviceJson((await ctx.graphql.run(ServiceDocument)).service)),
       POST: async (ctx) => {
         const body = parse(serviceBody, await ctx.json(), 'service');
-        // Only the properties present change.
-        const document =
-          body.name !== undefined && body.description !== undefined
-            ? SET_SERVICE
-            : body.name !== undefined
-              ? SET_SERVICE_NAME
-              : body.description !== undefined
-                ? SET_SERVICE_DESCRIPTION
-                : null;
-        if (document) await ctx.graphql.run(document, body);
+        // Only the properties present change: an absent variable leaves its argument out.
+        if (body.name !== undefined || body.description !== undefined)
+          await ctx.graphql.run(SetServiceInfoDocument, body);
         return { status: 200 };
       },
     },
@@ -41,11 +31,7 @@ export const serviceRoutes: RouteDefinition[] = [
     path: '/service/storage-backends',
     methods: {
       GET: async (ctx) =>
-        ok(
-          (
-            await ctx.graphql.run<{ storageBackends: Record<string, unknown>[] }>(STORAGE_BACKENDS)
-          ).storageBackends.map(storageBackendJson),
-        ),
+        ok((await ctx.graphql.run(StorageBackendsDocument)).storageBackends.map(storageBackendJson)),
     },
   },
 ];

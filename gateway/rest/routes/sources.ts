@@ -1,48 +1,49 @@
-import type { RestContext } from '../context.js';
+import {
+  SetSourceDescriptionDocument,
+  SetSourceLabelDocument,
+  SetSourceTagDocument,
+  SourceDocument,
+  SourcePropertiesDocument,
+  SourcesDocument,
+  SourceTagDocument,
+} from '../__generated__/operations.js';
+import type { SourcePropertiesQuery } from '../__generated__/operations.js';
 import { parse, stringBody } from '../bodies.js';
-import { SOURCE, SOURCES } from '../documents.js';
+import type { RestContext } from '../context.js';
 import { pagingHeaders } from '../paging.js';
 import type { RouteDefinition } from '../router.js';
-import { sourceJson, tagMap, tagValue } from '../tams-json.js';
-import { formatFilter } from './filters.js';
+import { FORMAT } from '../tams-vocabulary.js';
+import { sourceJson, tagMap } from '../to-tams-json.js';
 import { noContent, notFound, ok, pathId, pathTagName } from './common.js';
 
-type Source = Record<string, unknown> & {
-  /** Null while no tag was ever set. */
-  tags: { name: string; value: string }[] | null;
-  label: string | null;
-  description: string | null;
-};
+const sourceId = (ctx: RestContext) => pathId(ctx.param('sourceId'), 'source');
 
-async function loadSource(ctx: RestContext): Promise<Source> {
-  const id = pathId(ctx.param('sourceId'), 'source');
-  const { source } = await ctx.graphql.run<{ source: Source | null }>(SOURCE, { id });
+async function loadProperties(ctx: RestContext): Promise<NonNullable<SourcePropertiesQuery['source']>> {
+  const id = sourceId(ctx);
+  const { source } = await ctx.graphql.run(SourcePropertiesDocument, { sourceId: id });
   if (!source) throw notFound(`source ${id}`);
   return source;
 }
 
-const set = (field: 'Label' | 'Description') =>
-  `mutation($id: ID!, $v: String) { setSource${field}(id: $id, ${field.toLowerCase()}: $v) { id } }`;
-const SET_TAG =
-  'mutation($id: ID!, $n: String!, $v: String) { setSourceTag(id: $id, name: $n, value: $v) { id } }';
-
 /** A string property of a source: GET (404 when unset, as 7.0 says for label), PUT, DELETE. */
 function textProperty(field: 'label' | 'description'): RouteDefinition['methods'] {
-  const mutation = set(field === 'label' ? 'Label' : 'Description');
+  const set = (ctx: RestContext, id: string, value: string | null) =>
+    field === 'label'
+      ? ctx.graphql.run(SetSourceLabelDocument, { sourceId: id, label: value })
+      : ctx.graphql.run(SetSourceDescriptionDocument, { sourceId: id, description: value });
   return {
     GET: async (ctx) => {
-      const value = (await loadSource(ctx))[field];
+      const value = (await loadProperties(ctx))[field];
       if (value === null) throw notFound(`the ${field} of this source`);
       return ok(value);
     },
     PUT: async (ctx) => {
-      const id = pathId(ctx.param('sourceId'), 'source');
-      await ctx.graphql.run(mutation, { id, v: parse(stringBody, await ctx.json(), field) });
+      const id = sourceId(ctx);
+      await set(ctx, id, parse(stringBody, await ctx.json(), field));
       return noContent;
     },
     DELETE: async (ctx) => {
-      const id = pathId(ctx.param('sourceId'), 'source');
-      await ctx.graphql.run(mutation, { id, v: null });
+      await set(ctx, sourceId(ctx), null);
       return noContent;
     },
   };
@@ -54,13 +55,13 @@ export const sourceRoutes: RouteDefinition[] = [
     methods: {
       GET: async (ctx) => {
         const q = ctx.query;
-        const filter = { label: q.string('label'), format: formatFilter(q), ...q.tagFilters() };
-        const { sources } = await ctx.graphql.run<{
-          sources: {
-            nodes: Record<string, unknown>[];
-            pageInfo: { endCursor: string | null; limit: number };
-          };
-        }>(SOURCES, { filter, limit: q.limit(), after: q.page() });
+        const { sources } = await ctx.graphql.run(SourcesDocument, {
+          label: q.string('label'),
+          format: q.spelling('format', FORMAT),
+          ...q.tagFilters(),
+          limit: q.limit(),
+          page: q.page(),
+        });
         return ok(
           sources.nodes.map(sourceJson),
           pagingHeaders(ctx.publicUrl, ctx.path, q.raw, sources.pageInfo.limit, sources.pageInfo.endCursor),
@@ -68,36 +69,49 @@ export const sourceRoutes: RouteDefinition[] = [
       },
     },
   },
-  { path: '/sources/{sourceId}', methods: { GET: async (ctx) => ok(sourceJson(await loadSource(ctx))) } },
+  {
+    path: '/sources/{sourceId}',
+    methods: {
+      GET: async (ctx) => {
+        const id = sourceId(ctx);
+        const { source } = await ctx.graphql.run(SourceDocument, { sourceId: id });
+        if (!source) throw notFound(`source ${id}`);
+        return ok(sourceJson(source));
+      },
+    },
+  },
   {
     path: '/sources/{sourceId}/tags',
     methods: {
       // A source whose tags were never set has none: {} (7.0 declares 404 only for a missing source).
-      GET: async (ctx) => ok(tagMap((await loadSource(ctx)).tags) ?? {}),
+      GET: async (ctx) => ok(tagMap((await loadProperties(ctx)).tags) ?? {}),
     },
   },
   {
     path: '/sources/{sourceId}/tags/{name}',
     methods: {
       GET: async (ctx) => {
-        const value = tagValue((await loadSource(ctx)).tags, ctx.param('name'));
-        if (value === undefined) throw notFound(`tag ${JSON.stringify(ctx.param('name'))}`);
-        return ok(value);
+        const id = sourceId(ctx);
+        const name = ctx.param('name');
+        const { source } = await ctx.graphql.run(SourceTagDocument, { sourceId: id, name });
+        if (!source) throw notFound(`source ${id}`);
+        if (source.tag === null) throw notFound(`tag ${JSON.stringify(name)}`);
+        return ok(source.tag);
       },
       PUT: async (ctx) => {
-        const id = pathId(ctx.param('sourceId'), 'source');
-        await ctx.graphql.run(SET_TAG, {
-          id,
-          n: pathTagName(ctx.param('name')),
-          v: parse(stringBody, await ctx.json(), 'tag value'),
+        const id = sourceId(ctx);
+        await ctx.graphql.run(SetSourceTagDocument, {
+          sourceId: id,
+          name: pathTagName(ctx.param('name')),
+          value: parse(stringBody, await ctx.json(), 'tag value'),
         });
         return noContent;
       },
       DELETE: async (ctx) => {
-        await ctx.graphql.run(SET_TAG, {
-          id: pathId(ctx.param('sourceId'), 'source'),
-          n: pathTagName(ctx.param('name')),
-          v: null,
+        await ctx.graphql.run(SetSourceTagDocument, {
+          sourceId: sourceId(ctx),
+          name: pathTagName(ctx.param('name')),
+          value: null,
         });
         return noContent;
       },

@@ -1,8 +1,13 @@
-import type { RouteDefinition } from '../router.js';
+import {
+  AllocateStorageDocument,
+  FlowDeleteRequestDocument,
+  FlowDeleteRequestsDocument,
+  MediaObjectDocument,
+} from '../__generated__/operations.js';
 import { parse, storageBody } from '../bodies.js';
-import { ALLOCATE, DELETE_REQUEST, DELETE_REQUESTS, MEDIA_OBJECT } from '../documents.js';
 import { pagingHeaders } from '../paging.js';
-import { defined, deleteRequestJson } from '../tams-json.js';
+import type { RouteDefinition } from '../router.js';
+import { defined, deleteRequestJson } from '../to-tams-json.js';
 import { notFound, ok, pathId } from './common.js';
 
 export const storageAndObjectRoutes: RouteDefinition[] = [
@@ -14,17 +19,7 @@ export const storageAndObjectRoutes: RouteDefinition[] = [
         // No body asks for the defaults; a JSON null is not an object and is refused like any other.
         const raw = await ctx.json({ optional: true });
         const body = parse(storageBody, raw === undefined ? {} : raw, 'storage request');
-        const { allocateStorage } = await ctx.graphql.run<{
-          allocateStorage: {
-            mediaObjects: {
-              objectId: string;
-              putUrl: { url: string; contentType: string | null; headers: Record<string, string> | null };
-            }[];
-          };
-        }>(ALLOCATE, {
-          id,
-          input: { limit: body.limit, objectIds: body.object_ids, storageId: body.storage_id },
-        });
+        const { allocateStorage } = await ctx.graphql.run(AllocateStorageDocument, { flowId: id, ...body });
         return {
           status: 201,
           body: {
@@ -46,27 +41,21 @@ export const storageAndObjectRoutes: RouteDefinition[] = [
     path: '/objects/{objectId}',
     methods: {
       GET: async (ctx) => {
-        const { mediaObject } = await ctx.graphql.run<{
-          mediaObject: {
-            id: string;
-            firstReferencedByFlow: string | null;
-            referencedByFlows: { nodes: string[]; pageInfo: { endCursor: string | null; limit: number } };
-          } | null;
-        }>(MEDIA_OBJECT, {
-          id: ctx.param('objectId'),
-          limit: ctx.query.limit() ?? null,
-          after: ctx.query.page() ?? null,
+        const { mediaObject } = await ctx.graphql.run(MediaObjectDocument, {
+          objectId: ctx.param('objectId'),
+          limit: ctx.query.limit(),
+          page: ctx.query.page(),
         });
         if (!mediaObject)
           throw notFound(`media object ${JSON.stringify(ctx.param('objectId').slice(0, 120))}`);
-        const page = mediaObject.referencedByFlows;
+        const { nodes, pageInfo } = mediaObject.referencedByFlows;
         return ok(
           defined({
             id: mediaObject.id,
-            referenced_by_flows: page.nodes,
+            referenced_by_flows: nodes,
             first_referenced_by_flow: mediaObject.firstReferencedByFlow,
           }),
-          pagingHeaders(ctx.publicUrl, ctx.path, ctx.query.raw, page.pageInfo.limit, page.pageInfo.endCursor),
+          pagingHeaders(ctx.publicUrl, ctx.path, ctx.query.raw, pageInfo.limit, pageInfo.endCursor),
         );
       },
     },
@@ -75,11 +64,7 @@ export const storageAndObjectRoutes: RouteDefinition[] = [
     path: '/flow-delete-requests',
     methods: {
       GET: async (ctx) =>
-        ok(
-          (
-            await ctx.graphql.run<{ flowDeleteRequests: Record<string, unknown>[] }>(DELETE_REQUESTS)
-          ).flowDeleteRequests.map(deleteRequestJson),
-        ),
+        ok((await ctx.graphql.run(FlowDeleteRequestsDocument)).flowDeleteRequests.map(deleteRequestJson)),
     },
   },
   {
@@ -87,9 +72,7 @@ export const storageAndObjectRoutes: RouteDefinition[] = [
     methods: {
       GET: async (ctx) => {
         const id = pathId(ctx.param('request-id'), 'delete request');
-        const { flowDeleteRequest } = await ctx.graphql.run<{
-          flowDeleteRequest: Record<string, unknown> | null;
-        }>(DELETE_REQUEST, { id });
+        const { flowDeleteRequest } = await ctx.graphql.run(FlowDeleteRequestDocument, { requestId: id });
         if (!flowDeleteRequest) throw notFound(`delete request ${id}`);
         return ok(deleteRequestJson(flowDeleteRequest));
       },

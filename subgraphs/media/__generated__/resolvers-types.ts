@@ -524,6 +524,11 @@ export type Query = {
   flows: FlowConnection;
   /** A media object that at least one segment has registered. */
   mediaObject?: Maybe<MediaObject>;
+  /**
+   * The segments of a flow, as `Flow.segments` lists them; for a flow that does not exist, an empty page
+   * rather than null (TAMS 7.0 answers a listing of a missing flow's segments with an empty list).
+   */
+  segments: SegmentConnection;
   service: Service;
   source?: Maybe<Source>;
   sources: SourceConnection;
@@ -547,6 +552,15 @@ export type QueryFlowsArgs = {
 
 export type QueryMediaObjectArgs = {
   id: Scalars['String']['input'];
+};
+
+export type QuerySegmentsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  flowId: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  objectId?: InputMaybe<Scalars['String']['input']>;
+  reverseOrder?: InputMaybe<Scalars['Boolean']['input']>;
+  timerange?: InputMaybe<Scalars['TimeRange']['input']>;
 };
 
 export type QuerySourceArgs = {
@@ -1528,6 +1542,12 @@ export type QueryResolvers<
     ParentType,
     ContextType,
     RequireFields<QueryMediaObjectArgs, 'id'>
+  >;
+  segments?: Resolver<
+    ResolversTypes['SegmentConnection'],
+    ParentType,
+    ContextType,
+    RequireFields<QuerySegmentsArgs, 'flowId' | 'reverseOrder'>
   >;
   service?: Resolver<ResolversTypes['Service'], ParentType, ContextType>;
   source?: Resolver<

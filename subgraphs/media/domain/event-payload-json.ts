@@ -4,7 +4,7 @@ import { formatTimeRange, formatTimestamp } from '../../../lib/tams/index.js';
 /**
  * Entities as TAMS 7.0 JSON, for event payloads written to the outbox (webhooks deliver them as they
  * are). Properties that are unset are omitted, as the 7.0 schemas expect: the same shape as the REST
- * shim's (gateway/rest/tams-json.ts), which reaches it through GraphQL.
+ * shim's (gateway/rest/to-tams-json.ts), which reaches it through GraphQL.
  */
 
 type Json = Record<string, unknown>;

@@ -128,7 +128,10 @@ function essenceParameters(input: FlowInput): Record<string, unknown> | null {
       sample_rate: checkInteger(a.sampleRate, 'audio.sampleRate', 1),
       channels: checkInteger(a.channels, 'audio.channels', 1),
       bit_depth: checkInteger(a.bitDepth, 'audio.bitDepth', 1),
-      codec_parameters: orNull({ coded_frame_size: a.codedFrameSize, mp4_oti: a.mp4Oti }),
+      codec_parameters: orNull({
+        coded_frame_size: checkInteger(a.codedFrameSize, 'audio.codedFrameSize', 0),
+        mp4_oti: checkInteger(a.mp4Oti, 'audio.mp4Oti', 0),
+      }),
       unc_parameters: a.uncType == null ? null : { unc_type: a.uncType },
     });
   }
@@ -166,9 +169,15 @@ export function containerMapping(m: ContainerMappingInput | null | undefined, fi
     audio_track: track
       ? compact({ channel_numbers: track.channelNumbers, channel_range: track.channelRange })
       : null,
-    mp2ts_container: m.mp2tsPid == null ? null : { pid: m.mp2tsPid },
-    mxf_container: orNull({ package_uid: m.mxfPackageUid, track_id: m.mxfTrackId }),
-    isobmff_container: m.isobmffTrackId == null ? null : { track_id: m.isobmffTrackId },
+    mp2ts_container: m.mp2tsPid == null ? null : { pid: checkInteger(m.mp2tsPid, `${field}.mp2tsPid`, 0) },
+    mxf_container: orNull({
+      package_uid: m.mxfPackageUid,
+      track_id: checkInteger(m.mxfTrackId, `${field}.mxfTrackId`, 0),
+    }),
+    isobmff_container:
+      m.isobmffTrackId == null
+        ? null
+        : { track_id: checkInteger(m.isobmffTrackId, `${field}.isobmffTrackId`, 0) },
   });
 }
 

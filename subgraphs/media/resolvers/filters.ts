@@ -3,7 +3,7 @@ import { and, eq, isNull, not, overlaps, tagEquals, tagExists } from '../../../l
 import { isNonEmpty } from '../../../lib/tams/index.js';
 import type { FlowFilter, SourceFilter, TagExistsInput, TagInput } from '../__generated__/resolvers-types.js';
 import { FORMAT_URN } from '../domain/content-format.js';
-import { checkId } from '../domain/validation.js';
+import { checkId, checkInteger } from '../domain/validation.js';
 
 /** Listing filters as executor predicates; all ANDed (DIGEST §5). */
 
@@ -37,8 +37,10 @@ export function flowPredicate(filter: FlowFilter | null | undefined): Predicate 
   if (filter?.format != null) parts.push(eq('format', FORMAT_URN[filter.format]));
   if (filter?.codec != null) parts.push(eq('codec', filter.codec));
   if (filter?.label != null) parts.push(eq('label', filter.label));
-  if (filter?.frameWidth != null) parts.push(eq('frame_width', filter.frameWidth));
-  if (filter?.frameHeight != null) parts.push(eq('frame_height', filter.frameHeight));
+  if (filter?.frameWidth != null)
+    parts.push(eq('frame_width', checkInteger(filter.frameWidth, 'frameWidth', 0)!));
+  if (filter?.frameHeight != null)
+    parts.push(eq('frame_height', checkInteger(filter.frameHeight, 'frameHeight', 0)!));
   parts.push(...tagPredicates(filter?.tags, filter?.tagExists));
   return and(...parts);
 }

@@ -1,5 +1,11 @@
 import { ETERNITY, intersection, spanOf } from '../../../lib/tams/index.js';
-import type { FlowCollectionItemResolvers, FlowResolvers } from '../__generated__/resolvers-types.js';
+import type {
+  FlowCollectionItemResolvers,
+  FlowResolvers,
+  FlowSegmentsArgs,
+} from '../__generated__/resolvers-types.js';
+import type { MediaContext } from '../context.js';
+import type { SegmentParent } from '../parents.js';
 import { formatFromUrn } from '../domain/content-format.js';
 import { flowCollectedBy } from '../domain/collections.js';
 import { segmentWindowQuery } from '../domain/segment-window.js';
@@ -35,22 +41,25 @@ export const Flow: FlowResolvers = {
   flowCollection: (flow, _, ctx) =>
     flow.flow_collection_set ? ctx.loaders.collectionItems.load(flow.id) : null,
   collectedBy: async (flow, _, ctx) => (await flowCollectedBy(ctx.loaders.collections, [flow.id]))[0]!,
-  segments: async (flow, args, ctx) => {
-    const limit = pageLimit(ctx.repository, args.limit);
-    const page = await ctx.loaders.page(
-      segmentWindowQuery({
-        flowId: flow.id,
-        timerange: args.timerange,
-        objectId: args.objectId,
-        reverseOrder: args.reverseOrder,
-        limit,
-        after: args.after,
-      }),
-    );
-    return { ...connection(page, limit), timerange: spanOf(page.rows.map((s) => s.timerange)) };
-  },
+  segments: (flow, args, ctx) => flowSegments(flow.id, args, ctx),
   additionalProperties: (flow) => flow.extra,
 };
+
+/** One page of a flow's segments: `Flow.segments`, and `Query.segments` for a flow that exists. */
+export async function flowSegments(flowId: string, args: FlowSegmentsArgs, ctx: MediaContext) {
+  const limit = pageLimit(ctx.repository, args.limit);
+  const page = await ctx.loaders.page(
+    segmentWindowQuery({
+      flowId,
+      timerange: args.timerange,
+      objectId: args.objectId,
+      reverseOrder: args.reverseOrder,
+      limit,
+      after: args.after,
+    }),
+  );
+  return { ...connection<SegmentParent>(page, limit), timerange: spanOf(page.rows.map((s) => s.timerange)) };
+}
 
 export const FlowCollectionItem: FlowCollectionItemResolvers = {
   id: (item) => item.member_id,

@@ -1,8 +1,11 @@
 import { and, isIn } from '../../../lib/executor/index.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
+import { EMPTY } from '../../../lib/tams/index.js';
 import { readServiceInfo } from '../domain/service-info.js';
 import { checkId } from '../domain/validation.js';
 import { flowPredicate, sourcePredicate } from './filters.js';
+import type { SegmentParent } from '../parents.js';
+import { flowSegments } from './flow.js';
 import { connection, pageLimit } from './paging.js';
 
 /** Listings that 7.0 does not page (webhooks, delete requests) are still bounded. */
@@ -43,6 +46,15 @@ export const Query: QueryResolvers = {
     return connection(page, limit);
   },
   flow: (_, { id }, ctx) => ctx.loaders.flow.load(checkId(id)),
+  segments: async (_, { flowId, ...args }, ctx) => {
+    const flow = await ctx.loaders.flow.load(checkId(flowId, 'flowId'));
+    if (flow) return flowSegments(flow.id, args, ctx);
+    // 7.0: the segments of a flow that does not exist are an empty list; the limit still applies.
+    return {
+      ...connection<SegmentParent>({ rows: [], nextPageKey: null }, pageLimit(ctx.repository, args.limit)),
+      timerange: EMPTY,
+    };
+  },
   mediaObject: async (_, { id }, ctx) => {
     const object = await ctx.loaders.object.load(id);
     // 7.0: an object exists in the API once a segment registered it; a bare allocation is not visible.

@@ -1,6 +1,7 @@
 import { eq } from '../../../lib/executor/index.js';
 import type { MediaObjectResolvers, SegmentResolvers } from '../__generated__/resolvers-types.js';
 import { segmentGetUrls } from '../domain/get-urls.js';
+import { checkId } from '../domain/validation.js';
 import { connection, pageLimit } from './paging.js';
 
 export const Segment: SegmentResolvers = {
@@ -15,8 +16,10 @@ export const Segment: SegmentResolvers = {
   sampleOffset: (s) => (s.sample_offset === null ? null : Number(s.sample_offset)),
   sampleCount: (s) => (s.sample_count === null ? null : Number(s.sample_count)),
   keyFrameCount: (s) => (s.key_frame_count === null ? null : Number(s.key_frame_count)),
-  getUrls: async (s, args, ctx) =>
-    segmentGetUrls(ctx.repository, s, await ctx.loaders.object.load(s.object_id), args),
+  getUrls: async (s, args, ctx) => {
+    args.acceptStorageIds?.forEach((id, i) => checkId(id, `acceptStorageIds[${i}]`));
+    return segmentGetUrls(ctx.repository, s, await ctx.loaders.object.load(s.object_id), args);
+  },
 };
 
 export const MediaObject: MediaObjectResolvers = {
