@@ -118,7 +118,7 @@ const flowBody = z
 function fail(error: z.ZodError, what: string): never {
   const issue = error.issues[0]!;
   const at = issue.path.length ? issue.path.join('.') : what;
-  throw new HttpError(400, 'BadRequest', `${at}: ${issue.message}`);
+  throw new HttpError(400, 'BAD_REQUEST', `${at}: ${issue.message}`);
 }
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -150,11 +150,11 @@ function containerMappingInput(m: z.infer<typeof containerMapping> | undefined) 
 function essenceInput(format: keyof typeof FORMAT_URN, value: unknown): Record<string, unknown> {
   if (format === 'MULTI') {
     if (value !== undefined)
-      throw new HttpError(400, 'BadRequest', 'essence_parameters: a multi-essence flow has none');
+      throw new HttpError(400, 'BAD_REQUEST', 'essence_parameters: a multi-essence flow has none');
     return {};
   }
   if (value === undefined)
-    throw new HttpError(400, 'BadRequest', `essence_parameters: required for a ${FORMAT_URN[format]} flow`);
+    throw new HttpError(400, 'BAD_REQUEST', `essence_parameters: required for a ${FORMAT_URN[format]} flow`);
   const e = parse(ESSENCE[format] as z.ZodType<Record<string, unknown>>, value, 'essence_parameters');
   switch (format) {
     case 'VIDEO': {
@@ -206,7 +206,7 @@ function essenceInput(format: keyof typeof FORMAT_URN, value: unknown): Record<s
 export function flowInput(body: unknown, pathId: string): Record<string, unknown> {
   const f = parse(flowBody, body, 'flow');
   if (f.id !== pathId)
-    throw new HttpError(400, 'BadRequest', `id: the body's id ${f.id} is not the flow id in the path`);
+    throw new HttpError(400, 'BAD_REQUEST', `id: the body's id ${f.id} is not the flow id in the path`);
   const format = FORMATS.find(([, urn]) => urn === f.format)![0];
   const known = new Set([...Object.keys(flowBody.shape), ...MANAGED]);
   const extra = Object.fromEntries(Object.entries(f).filter(([k]) => !known.has(k)));

@@ -36,7 +36,7 @@ export class RestContext {
     const raw = await readBody(this.req, MAX_REST_BODY_BYTES);
     if (raw.length === 0) {
       if (options.optional) return undefined;
-      throw new HttpError(400, 'BadRequest', 'the request needs a JSON body');
+      throw new HttpError(400, 'BAD_REQUEST', 'the request needs a JSON body');
     }
     // Required, not assumed: a browser page can POST a body without a Content-Type (sendBeacon, a
     // no-cors fetch) and with cached Basic credentials, but cannot send application/json cross-site
@@ -45,7 +45,7 @@ export class RestContext {
     if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type))
       throw new HttpError(
         400,
-        'BadRequest',
+        'BAD_REQUEST',
         type
           ? `the body must be application/json, not ${type.slice(0, 60)}`
           : 'the body must be sent with Content-Type: application/json',
@@ -54,11 +54,11 @@ export class RestContext {
     if (text === undefined)
       throw new HttpError(
         400,
-        'BadRequest',
+        'BAD_REQUEST',
         'the request body is not valid UTF-8; JSON must be sent as UTF-8',
       );
     const parsed = parseStrictJson(text);
-    if (!parsed.ok) throw new HttpError(400, 'BadRequest', parsed.problem);
+    if (!parsed.ok) throw new HttpError(400, 'BAD_REQUEST', parsed.problem);
     return parsed.value;
   }
 }

@@ -1,27 +1,23 @@
-import type { ApolloServer } from '@apollo/server';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticateRequest } from '../auth/http-auth.js';
 import { allows, describeRequirement, restRequirement } from '../auth/scope-rules.js';
-import type { GatewayContext } from '../graphql-servers.js';
 import { HttpError } from '../http/errors.js';
 import type { Route } from '../http/server.js';
+import type { OperationPipeline } from '../operations/index.js';
 import { RestContext } from './context.js';
-import { graphqlRunner } from './graphql.js';
+import { graphqlRunner, registerDocuments } from './graphql.js';
 import type { Method } from './router.js';
 import { allowedMethods, RestRouter } from './router.js';
 import { REST_ROUTES } from './routes/index.js';
 
 /**
- * The TAMS 7.0 REST API: every route runs GraphQL operations in process through the gateway and maps
- * the result to TAMS JSON. HTTP concerns live here (paths, query parameters, status codes, paging
- * headers, error bodies); every rule lives in the subgraph, so REST and GraphQL behave alike.
+ * The TAMS 7.0 REST API: every route runs GraphQL operations in process through the gateway's operation
+ * pipeline and maps the result to TAMS JSON. HTTP concerns live here (paths, query parameters, status
+ * codes, paging headers, error bodies); every rule lives in the subgraph, so REST and GraphQL behave alike.
  */
-export function restApi(
-  server: ApolloServer<GatewayContext>,
-  publicUrl: string,
-  authenticator: Authenticator,
-): Route {
+export function restApi(pipeline: OperationPipeline, publicUrl: string, authenticator: Authenticator): Route {
   const router = new RestRouter(REST_ROUTES);
+  registerDocuments(pipeline);
   return {
     name: 'rest',
     matches: (path) => router.match(path) !== undefined,
@@ -40,7 +36,7 @@ export function restApi(
         res.setHeader('allow', allowedMethods(match.route));
         throw new HttpError(
           405,
-          'MethodNotAllowed',
+          'METHOD_NOT_ALLOWED',
           `${req.method ?? '?'} is not supported on ${match.route.path}`,
         );
       }
@@ -50,7 +46,7 @@ export function restApi(
       if (!requirement || !allows(caller, requirement))
         throw new HttpError(
           403,
-          'Forbidden',
+          'FORBIDDEN',
           `${req.method ?? '?'} ${match.route.path} needs the ${describeRequirement(requirement)} scope, which this caller lacks`,
         );
       const context = new RestContext(
@@ -58,7 +54,7 @@ export function restApi(
         rawPath,
         match.params,
         rawQuery,
-        graphqlRunner(server, { requestId, caller }),
+        graphqlRunner(pipeline, { requestId, caller }),
         publicUrl,
       );
       const response = await handler(context);

@@ -14,12 +14,12 @@ export class QueryParams {
   constructor(readonly raw: string) {
     // URLSearchParams decodes leniently (`%FF` becomes U+FFFD): text that is not UTF-8 is refused first.
     const problem = queryStringProblem(raw);
-    if (problem !== undefined) throw new HttpError(400, 'BadRequest', problem);
+    if (problem !== undefined) throw new HttpError(400, 'BAD_REQUEST', problem);
     this.params = new URLSearchParams(raw);
   }
 
   private bad(name: string, expected: string): HttpError {
-    return new HttpError(400, 'BadRequest', `query parameter ${name}: expected ${expected}`);
+    return new HttpError(400, 'BAD_REQUEST', `query parameter ${name}: expected ${expected}`);
   }
 
   has(name: string): boolean {
@@ -95,7 +95,7 @@ export class QueryParams {
         } catch {
           throw new HttpError(
             400,
-            'BadRequest',
+            'BAD_REQUEST',
             `query parameter ${rawKey.slice(0, 80)}: malformed percent-encoding`,
           );
         }

@@ -98,7 +98,7 @@ describe('authentication schemes', () => {
       'Bearer realm="tams", Basic realm="tams", charset="UTF-8"',
     );
     expect(await rest.json()).toMatchObject({
-      type: 'Unauthorized',
+      type: 'UNAUTHENTICATED',
       summary: expect.stringMatching(/authentication is required/) as string,
     });
     const gql = await call('/graphql', {
@@ -261,7 +261,7 @@ describe('scopes', () => {
             if (allowed === refused) outcomes.push(`${m} ${path} as ${scope}: ${response.status}`);
             if (response.status === 403 && m !== 'HEAD')
               expect(await response.json()).toMatchObject({
-                type: 'Forbidden',
+                type: 'FORBIDDEN',
                 summary: expect.stringMatching(/scope/) as string,
               });
             else await response.arrayBuffer();

@@ -137,7 +137,7 @@ async function deleteRegistered(store: Store): Promise<void> {
  */
 async function refused(store: Store, id: string): Promise<void> {
   const hasLoneSurrogate = Buffer.from(id, 'utf8').toString('utf8') !== id;
-  const type = hasLoneSurrogate ? 'BadRequest' : 'INVALID_OBJECT_ID';
+  const type = hasLoneSurrogate ? 'BAD_REQUEST' : 'INVALID_OBJECT_ID';
   const before = await dumpStore(store.dir);
   for (let attempt = 0; attempt < 2; attempt++) {
     const r = await send(store, 'POST', `/flows/${store.flowId}/storage`, { object_ids: [id] });

@@ -12,7 +12,7 @@ export function formatFilter(q: QueryParams): string | undefined {
   if (!format)
     throw new HttpError(
       400,
-      'BadRequest',
+      'BAD_REQUEST',
       `query parameter format: expected one of ${[...BY_URN.keys()].join(', ')}`,
     );
   return format;

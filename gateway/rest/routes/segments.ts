@@ -1,5 +1,6 @@
 import { validateUuid } from '../../../lib/tams/index.js';
 import { DEFAULT_LIMITS } from '../../../subgraphs/media/domain/store.js';
+import type { ErrorCode } from '../../error-codes.js';
 import { HttpError } from '../../http/errors.js';
 import type { RestContext } from '../context.js';
 import { segmentInput } from '../bodies.js';
@@ -25,7 +26,7 @@ async function listSegments(ctx: RestContext) {
     if (!validateUuid(s).ok)
       throw new HttpError(
         400,
-        'BadRequest',
+        'BAD_REQUEST',
         `query parameter accept_storage_ids: ${JSON.stringify(s.slice(0, 60))} is not a UUID`,
       );
   const reverse = q.boolean('reverse_order') ?? false;
@@ -76,7 +77,7 @@ async function addSegments(ctx: RestContext) {
   const body = await ctx.json();
   const single = !Array.isArray(body);
   if (single && (typeof body !== 'object' || body === null))
-    throw new HttpError(400, 'BadRequest', 'the body must be a segment object or an array of them');
+    throw new HttpError(400, 'BAD_REQUEST', 'the body must be a segment object or an array of them');
   const items: unknown[] = single ? [body] : (body as unknown[]);
   const time = new Date().toISOString();
   const failures: Failure[] = [];
@@ -93,11 +94,11 @@ async function addSegments(ctx: RestContext) {
         index,
         object_id: typeof raw.object_id === 'string' ? raw.object_id : '',
         ...(typeof raw.timerange === 'string' ? { timerange: raw.timerange } : {}),
-        error: { type: 'BadRequest', summary: parsed.message, time },
+        error: { type: 'BAD_REQUEST', summary: parsed.message, time },
       });
     }
   });
-  if (single && failures.length) throw new HttpError(400, 'BadRequest', failures[0]!.error.summary);
+  if (single && failures.length) throw new HttpError(400, 'BAD_REQUEST', failures[0]!.error.summary);
   // Sent even when every item is malformed: the flow's existence, read-only state and container still decide the status.
   const { addSegments } = await ctx.graphql.run<{
     addSegments: {
@@ -117,7 +118,8 @@ async function addSegments(ctx: RestContext) {
       error: f.error,
     });
   if (failures.length === 0) return { status: 201 };
-  if (single) throw new HttpError(400, failures[0]!.error.type, failures[0]!.error.summary);
+  // The failure types are the domain's error codes (or BAD_REQUEST, above).
+  if (single) throw new HttpError(400, failures[0]!.error.type as ErrorCode, failures[0]!.error.summary);
   failures.sort((a, b) => a.index - b.index);
   return { status: 200, body: { failed_segments: failures.map(({ index: _index, ...f }) => f) } };
 }
