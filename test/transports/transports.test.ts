@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../../gateway/auth/api-tokens.js';
 import { Principals } from '../../gateway/auth/principals.js';
@@ -12,6 +11,7 @@ import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { openExecutor } from '../../lib/executor/index.js';
 import { createToken } from '../support/admin-token.js';
+import { dropWebhooksTable } from '../support/sabotage.js';
 import type { Store, TransportCase } from './cases.js';
 import { CASES } from './cases.js';
 import { carries, DRIVERS, restOutcome, TRANSPORTS } from './drivers.js';
@@ -66,9 +66,7 @@ beforeAll(async () => {
     rest,
   };
   // The internal error case: a table disappears under the running store.
-  const db = new Database(join(dir, 'tams.sqlite3'));
-  db.exec('DROP TABLE webhooks');
-  db.close();
+  dropWebhooksTable(dir);
 });
 
 afterAll(async () => {
