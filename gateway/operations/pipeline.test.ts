@@ -2,6 +2,7 @@ import type { ValidationRule } from 'graphql';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, callerWith, smallPipeline } from './test-support/small-pipeline.js';
+import { gatewayValidation } from './validation.js';
 
 /** A validation rule that counts the documents it validated. */
 function countingRule(): { rule: ValidationRule; count: () => number } {
@@ -52,6 +53,18 @@ describe('the operation pipeline', () => {
     expect(codes(await run('subscription { flowUpdated(id: "1") { id } }'))).toEqual([
       'OPERATION_RESOLUTION_FAILURE',
     ]);
+  });
+
+  it('refuses introspection when it is switched off, and nothing else', async () => {
+    const { pipeline } = smallPipeline({}, { rules: gatewayValidation({ introspection: false }).rules });
+    const outcome = await pipeline.run({ document: '{ __schema { queryType { name } } }' }, ADMIN, 'http');
+    expect([outcome.status, outcome.result.errors?.[0]?.extensions]).toEqual([
+      400,
+      { validationErrorCode: 'INTROSPECTION_DISABLED', code: 'GRAPHQL_VALIDATION_FAILED' },
+    ]);
+    expect((await pipeline.run({ document: '{ __typename }' }, ADMIN, 'http')).result).toEqual({
+      data: { __typename: 'Query' },
+    });
   });
 
   it('checks fragment bounds before any validation rule runs', async () => {
