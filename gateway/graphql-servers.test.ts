@@ -29,8 +29,10 @@ afterEach(() => {
 const draining = {
   status: 503,
   headers: { 'retry-after': '1', connection: 'close' },
-  body: JSON.stringify({ type: 'ShuttingDown', summary: 'shutting down', time: '' }),
+  body: JSON.stringify({ type: 'SHUTTING_DOWN', summary: 'shutting down', time: '' }),
 };
+/** The same refusal from an instance of a release before the one error code spelling. */
+const drainingBefore = { ...draining, body: JSON.stringify({ type: 'ShuttingDown', summary: '', time: '' }) };
 const ok = { status: 200, body: JSON.stringify({ data: { ok: true } }) };
 const request = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ok}"}' };
 
@@ -41,6 +43,12 @@ describe('subgraph requests', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { ok: true } });
     expect(bodies).toEqual([request.body, request.body]);
+  });
+
+  it('are sent again when an instance of the previous release refused them', async () => {
+    const { url, bodies } = await subgraph([drainingBefore, ok]);
+    expect((await subgraphFetch(url, request)).status).toBe(200);
+    expect(bodies).toHaveLength(2);
   });
 
   it('give up after two more tries, answering what the subgraph said', async () => {

@@ -1,9 +1,10 @@
 import { LocalGraphQLDataSource } from '@apollo/gateway';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { execute, parse, validate } from 'graphql';
+import type { DocumentNode, GraphQLError } from 'graphql';
+import type { LocalSubgraph, OperationContext } from './operations/index.js';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<LocalGraphQLDataSource['process']>>;
-import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 
 /** How many distinct subgraph operations keep their parsed and validated document. */
 const DOCUMENT_CACHE_SIZE = 1000;
@@ -13,19 +14,14 @@ const DOCUMENT_CACHE_SIZE = 1000;
  * every fetch (27 % of CPU in the stack probe; caching doubled throughput) and hands the subgraph the
  * gateway's context: this one caches documents by text and builds the subgraph's own context per fetch.
  */
-export class CachingLocalDataSource<
-  TGatewayContext extends Record<string, unknown>,
-> extends LocalGraphQLDataSource<TGatewayContext> {
+export class CachingLocalDataSource extends LocalGraphQLDataSource {
   private readonly documents = new Map<
     string,
     { document: DocumentNode } | { errors: readonly GraphQLError[] }
   >();
 
-  constructor(
-    schema: GraphQLSchema,
-    private readonly subgraphContext: (gatewayContext: TGatewayContext) => unknown,
-  ) {
-    super(schema);
+  constructor(private readonly subgraph: LocalSubgraph) {
+    super(subgraph.schema);
   }
 
   private prepare(query: string) {
@@ -45,9 +41,7 @@ export class CachingLocalDataSource<
     return entry;
   }
 
-  override async process(
-    options: GraphQLDataSourceProcessOptions<TGatewayContext>,
-  ): Promise<GatewayGraphQLResponse> {
+  override async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     const entry = this.prepare(request.query ?? '');
     if ('errors' in entry) return { errors: entry.errors };
@@ -56,7 +50,8 @@ export class CachingLocalDataSource<
       document: entry.document,
       variableValues: request.variables,
       operationName: request.operationName,
-      contextValue: this.subgraphContext(options.context as TGatewayContext),
+      // The gateway's context is the operation's (operations/execution.ts): its caller and request id.
+      contextValue: this.subgraph.context(options.context as unknown as OperationContext),
     });
     return result;
   }

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -42,29 +41,19 @@ export class Metrics {
     });
   }
 
-  /** Apollo plugin recording every operation's duration, and its errors by code. */
-  plugin<T extends BaseContext>(): ApolloServerPlugin<T> {
-    const { graphqlDuration, graphqlErrors } = this;
-    return {
-      requestDidStart() {
-        const end = graphqlDuration.startTimer();
-        return Promise.resolve({
-          willSendResponse(ctx) {
-            const errors =
-              ctx.errors ??
-              (ctx.response.body.kind === 'single' ? ctx.response.body.singleResult.errors : undefined);
-            for (const e of errors ?? []) {
-              const code = e.extensions?.code;
-              graphqlErrors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
-            }
-            end({
-              operation: ctx.operation?.operation ?? 'unknown',
-              outcome: errors?.length ? 'error' : 'ok',
-            });
-            return Promise.resolve();
-          },
-        });
-      },
-    };
+  /**
+   * Records one GraphQL operation: its type ('unknown' when it never resolved to one), its outcome and
+   * the code of each error it answered with. The operation pipeline calls this for every transport.
+   */
+  recordOperation(
+    operation: string,
+    errors: readonly { readonly extensions?: { readonly code?: unknown } }[] | undefined,
+    seconds: number,
+  ): void {
+    for (const e of errors ?? []) {
+      const code = e.extensions?.code;
+      this.graphqlErrors.inc({ code: typeof code === 'string' ? code : 'UNKNOWN' });
+    }
+    this.graphqlDuration.observe({ operation, outcome: errors?.length ? 'error' : 'ok' }, seconds);
   }
 }

@@ -18,25 +18,19 @@ export async function authenticateRequest(
   } catch (error) {
     if (error instanceof CredentialsError)
       throw error.status === 400
-        ? new HttpError(400, 'BadRequest', error.message)
-        : new HttpError(401, 'Unauthorized', error.message, { 'www-authenticate': CHALLENGE });
+        ? new HttpError(400, 'BAD_REQUEST', error.message)
+        : new HttpError(401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': CHALLENGE });
     if (error instanceof AuthenticationError)
       throw error.status === 401
-        ? new HttpError(401, 'Unauthorized', error.message, { 'www-authenticate': error.challenge })
-        : new HttpError(503, 'ServiceUnavailable', error.message, { 'retry-after': '5' });
+        ? new HttpError(401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': error.challenge })
+        : new HttpError(503, 'SERVICE_UNAVAILABLE', error.message, { 'retry-after': '5' });
     throw error;
   }
 }
 
-/** The same refusal as a GraphQL response: `errors` with code UNAUTHENTICATED (or BAD_REQUEST, SERVICE_UNAVAILABLE). */
+/** The same refusal as a GraphQL response: `errors` with the refusal's code (UNAUTHENTICATED, ...). */
 export function sendGraphQLRefusal(res: ServerResponse, refusal: HttpError): void {
-  const code =
-    refusal.status === 401
-      ? 'UNAUTHENTICATED'
-      : refusal.status === 400
-        ? 'BAD_REQUEST'
-        : 'SERVICE_UNAVAILABLE';
-  const body = JSON.stringify({ errors: [{ message: refusal.message, extensions: { code } }] });
+  const body = JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.type } }] });
   res.writeHead(refusal.status, {
     ...refusal.headers,
     'content-type': 'application/graphql-response+json; charset=utf-8',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { REST_ROUTES } from '../rest/routes/index.js';
 import { loadSdl } from '../../subgraphs/sdl.js';
 import type { Caller } from './caller.js';
-import { requirementsOf, rootFields } from './graphql-scope-plugin.js';
+import { requirementsOf, rootFields } from './operation-scopes.js';
 import { allows, GRAPHQL_SCOPES, REST_SCOPES, restRequirement } from './scope-rules.js';
 import type { Scope } from './scopes.js';
 

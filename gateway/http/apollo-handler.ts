@@ -1,39 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
+import type { ErrorCode } from '../error-codes.js';
 import { MAX_GRAPHQL_BODY_BYTES } from '../limits/index.js';
 import { readBody } from './read-body.js';
 import { parseStrictJson, queryStringProblem, strictUtf8, surrogateProblem } from './strict-text.js';
-
-export interface ServeGraphQLOptions {
-  /**
-   * A check of the query text before Apollo parses and validates it (the gateway's fragment bounds):
-   * the error to answer with (400), or undefined to go on.
-   */
-  readonly precheck?: (query: unknown) => GraphQLError | undefined;
-}
 
 /**
  * Apollo Server on plain node:http (what the Express integration does, without Express): the request
  * becomes an HTTPGraphQLRequest (body up to MAX_GRAPHQL_BODY_BYTES), run with `contextValue`, and the
  * response is written back, streamed when Apollo streams it. Text that is not well-formed Unicode
- * (strict-text.ts) and documents the precheck refuses get a 400 with a GraphQL error body, as Apollo
- * answers a malformed request itself, before Apollo does any work on them.
+ * (strict-text.ts) gets a 400 with a GraphQL error body, as Apollo answers a malformed request itself,
+ * before Apollo does any work on it.
  */
 export async function serveGraphQL<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
   contextValue: TContext,
-  options: ServeGraphQLOptions = {},
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers))
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   const url = new URL(req.url ?? '/', 'http://localhost');
   let body: unknown;
-  let query: unknown;
   if (req.method === 'POST') {
     const text = strictUtf8(await readBody(req, MAX_GRAPHQL_BODY_BYTES));
     if (text === undefined)
@@ -42,7 +32,6 @@ export async function serveGraphQL<TContext extends BaseContext>(
       const parsed = text.length ? parseStrictJson(text) : { ok: true as const, value: undefined };
       if (!parsed.ok) return refuse(res, 'BAD_REQUEST', parsed.problem);
       body = parsed.value;
-      query = (body as { query?: unknown } | null)?.query;
     } else {
       body = text;
     }
@@ -54,14 +43,6 @@ export async function serveGraphQL<TContext extends BaseContext>(
       const surrogate = value === null ? undefined : surrogateProblem(value, `the ${name} parameter`);
       if (surrogate !== undefined) return refuse(res, 'BAD_REQUEST', surrogate);
     }
-    query = url.searchParams.get('query');
-  }
-  const refused = options.precheck?.(query);
-  if (refused) {
-    const code = refused.extensions['code'];
-    return refuse(res, typeof code === 'string' ? code : 'BAD_REQUEST', refused.message, {
-      ...refused.extensions,
-    });
   }
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
@@ -82,13 +63,8 @@ export async function serveGraphQL<TContext extends BaseContext>(
 }
 
 /** A 400 with a GraphQL error body, as Apollo answers requests it cannot run. */
-function refuse(
-  res: ServerResponse,
-  code: string,
-  message: string,
-  extensions: Record<string, unknown> = {},
-): void {
-  const text = JSON.stringify({ errors: [{ message, extensions: { ...extensions, code } }] });
+function refuse(res: ServerResponse, code: ErrorCode, message: string): void {
+  const text = JSON.stringify({ errors: [{ message, extensions: { code } }] });
   res.writeHead(400, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

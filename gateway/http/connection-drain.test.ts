@@ -78,7 +78,7 @@ const expectShuttingDown = (response: { status: number; headers: Record<string, 
   expect(response.status).toBe(503);
   expect(response.headers['retry-after']).toBe('1');
   expect(response.headers['connection']).toBe('close');
-  expect(JSON.parse(response.body)).toMatchObject({ type: 'ShuttingDown' });
+  expect(JSON.parse(response.body)).toMatchObject({ type: 'SHUTTING_DOWN' });
 };
 
 describe('draining the HTTP server', () => {

@@ -1,10 +1,14 @@
 import type { ServerResponse } from 'node:http';
+import type { ErrorCode } from '../error-codes.js';
 
-/** An HTTP-level refusal (before GraphQL or REST see the request): status plus a TAMS-style error body. */
+/**
+ * An HTTP-level refusal (before GraphQL or REST see the request, or a REST answer): status plus a
+ * TAMS-style error body whose `type` is one of the gateway's error codes (error-codes.ts).
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly type: string,
+    readonly type: ErrorCode,
     message: string,
     /** Headers the answer must carry, e.g. `WWW-Authenticate` on a 401. */
     readonly headers: Readonly<Record<string, string>> = {},
@@ -17,7 +21,7 @@ export class HttpError extends Error {
 export function sendError(
   res: ServerResponse,
   status: number,
-  type: string,
+  type: ErrorCode,
   summary: string,
   headers: Readonly<Record<string, string>> = {},
 ): void {

@@ -20,7 +20,7 @@ export function readBody(
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes)
     return Promise.reject(
-      new HttpError(413, 'RequestTooLarge', `the request body is larger than ${maxBytes} bytes`),
+      new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is larger than ${maxBytes} bytes`),
     );
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -34,7 +34,7 @@ export function readBody(
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes)
-        stop(new HttpError(413, 'RequestTooLarge', `the request body is larger than ${maxBytes} bytes`));
+        stop(new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is larger than ${maxBytes} bytes`));
       else chunks.push(chunk);
     };
     const onEnd = () => {
@@ -50,7 +50,7 @@ export function readBody(
         stop(
           new HttpError(
             408,
-            'RequestTimeout',
+            'REQUEST_TIMEOUT',
             `the request body did not arrive within ${Math.round(deadlineMs / 1000)} s`,
             { connection: 'close' },
           ),

@@ -96,7 +96,7 @@ describe('the HTTP server under slow clients', () => {
     });
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer).toMatch(/connection: close/i);
-    expect(answer).toContain('"type":"RequestTimeout"');
+    expect(answer).toContain('"type":"REQUEST_TIMEOUT"');
   });
 
   it('serves a client that keeps sending', async () => {

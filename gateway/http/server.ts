@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { disconnectCode, isClientDisconnect } from './client-disconnect.js';
 import { ConnectionDrain } from './connection-drain.js';
+import { SAFE_INTERNAL_MESSAGE } from '../error-codes.js';
 import { HttpError, sendError } from './errors.js';
 import { requestIdOf } from './request-id.js';
 
@@ -91,20 +92,20 @@ export class HttpServer {
         await discardBody(req);
         throw new HttpError(
           503,
-          'ShuttingDown',
+          'SHUTTING_DOWN',
           'this server is shutting down and did not process the request; retry it',
           { 'retry-after': String(DRAIN_RETRY_AFTER_SECONDS) },
         );
       }
-      if (!this.routes) throw new HttpError(503, 'Starting', 'the server is starting; retry shortly');
-      if (!route) throw new HttpError(404, 'NotFound', `nothing is served at ${path.slice(0, 200)}`);
+      if (!this.routes) throw new HttpError(503, 'STARTING', 'the server is starting; retry shortly');
+      if (!route) throw new HttpError(404, 'NOT_FOUND', `nothing is served at ${path.slice(0, 200)}`);
       await route.handle(req, res, requestId);
     } catch (error) {
       failure = error;
       if (error instanceof HttpError) sendError(res, error.status, error.type, error.message, error.headers);
       else if (!isClientDisconnect(error, req.socket)) {
         this.log.error({ err: error, requestId, path }, 'request failed');
-        sendError(res, 500, 'InternalError', 'internal error; the server log has the details');
+        sendError(res, 500, 'INTERNAL_SERVER_ERROR', SAFE_INTERNAL_MESSAGE);
       }
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

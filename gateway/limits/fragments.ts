@@ -1,4 +1,4 @@
-import { GraphQLError, Kind, parse } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import type {
   DocumentNode,
   FragmentDefinitionNode,
@@ -16,9 +16,9 @@ import { limitError, operationLabel } from './errors.js';
  * into every fragment that spreads it (quadratic), and OverlappingFieldsCanBeMerged compares fragments
  * pairwise in validation. The field limits (complexity.ts) run inside that same validation, too late.
  *
- * So every transport checks the document's fragment shape first (`fragmentShapeError`, linear, no schema
- * needed) and answers QUERY_TOO_COMPLEX at once: HTTP before Apollo (`fragmentPrecheck`), graphql-ws
- * before validating. The same check is also a validation rule, so nothing reaches the planner unchecked.
+ * So the operation pipeline checks the document's fragment shape first (`fragmentShapeError`, linear, no
+ * schema needed), before validating it, and answers QUERY_TOO_COMPLEX at once, whatever the transport
+ * (operations/validation.ts). The same check is also a validation rule, for any other validation.
  * The bounds are far above what clients write (the REST shim's documents use 5 inline fragments and
  * nesting 2; codegen'd clients a few dozen fragments).
  */
@@ -97,41 +97,8 @@ export function fragmentShapeError(
         );
     } else if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
   }
-
   const ceiling = Math.max(limits.maxNesting, limits.maxSpreads) + 1;
-  const memo = new Map<string, Shape>();
-  const known = (name: string) => memo.get(name) ?? EMPTY;
-  const spreadNames = (fragment: FragmentDefinitionNode | undefined): string[] => {
-    const names: string[] = [];
-    const stack: SelectionSetNode[] = fragment ? [fragment.selectionSet] : [];
-    for (let set = stack.pop(); set !== undefined; set = stack.pop())
-      for (const s of set.selections)
-        if (s.kind === Kind.FRAGMENT_SPREAD) names.push(s.name.value);
-        else if (s.selectionSet) stack.push(s.selectionSet);
-    return names;
-  };
-  const fragmentShape = (root: string): Shape => {
-    if (memo.has(root)) return known(root);
-    // Depth-first over the spread graph, a fragment's shape computed after those it spreads.
-    const stack = [{ name: root, spreads: spreadNames(fragments.get(root)), next: 0 }];
-    const active = new Set([root]);
-    for (let top = stack[0]; top !== undefined; top = stack[stack.length - 1]) {
-      const name = top.spreads[top.next++];
-      if (name !== undefined) {
-        if (!memo.has(name) && !active.has(name) && fragments.has(name)) {
-          active.add(name);
-          stack.push({ name, spreads: spreadNames(fragments.get(name)), next: 0 });
-        }
-        continue;
-      }
-      stack.pop();
-      active.delete(top.name);
-      const fragment = fragments.get(top.name);
-      memo.set(top.name, fragment ? shapeOf(fragment.selectionSet, known, ceiling) : EMPTY);
-    }
-    return known(root);
-  };
-
+  const fragmentShape = fragmentShapes(fragments, ceiling);
   for (const operation of operations) {
     const { nesting, spreads } = shapeOf(operation.selectionSet, fragmentShape, ceiling);
     if (nesting > limits.maxNesting)
@@ -154,20 +121,45 @@ export function fragmentShapeError(
   return undefined;
 }
 
-/**
- * The check for a query text, before any GraphQL server sees it: the error to answer with, or undefined
- * to pass the text on. Text without `...` has no fragments and is not parsed here; text that does not
- * parse is passed on for the server to report. `maxTokens` bounds the parse as the server's own does.
- */
-export function fragmentPrecheck(query: unknown, maxTokens: number): GraphQLError | undefined {
-  if (typeof query !== 'string' || !query.includes('...')) return undefined;
-  let document: DocumentNode;
-  try {
-    document = parse(query, { maxTokens, noLocation: true });
-  } catch {
-    return undefined;
-  }
-  return fragmentShapeError(document);
+/** The names a fragment spreads, anywhere in its selection (iteratively: no recursion to overflow). */
+function spreadNames(fragment: FragmentDefinitionNode | undefined): string[] {
+  const names: string[] = [];
+  const stack: SelectionSetNode[] = fragment ? [fragment.selectionSet] : [];
+  for (let set = stack.pop(); set !== undefined; set = stack.pop())
+    for (const s of set.selections)
+      if (s.kind === Kind.FRAGMENT_SPREAD) names.push(s.name.value);
+      else if (s.selectionSet) stack.push(s.selectionSet);
+  return names;
+}
+
+/** The shape of each named fragment, computed on first use and kept (values saturate at `ceiling`). */
+function fragmentShapes(
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  ceiling: number,
+): (name: string) => Shape {
+  const memo = new Map<string, Shape>();
+  const known = (name: string) => memo.get(name) ?? EMPTY;
+  return (root) => {
+    if (memo.has(root)) return known(root);
+    // Depth-first over the spread graph, a fragment's shape computed after those it spreads.
+    const stack = [{ name: root, spreads: spreadNames(fragments.get(root)), next: 0 }];
+    const active = new Set([root]);
+    for (let top = stack[0]; top !== undefined; top = stack[stack.length - 1]) {
+      const name = top.spreads[top.next++];
+      if (name !== undefined) {
+        if (!memo.has(name) && !active.has(name) && fragments.has(name)) {
+          active.add(name);
+          stack.push({ name, spreads: spreadNames(fragments.get(name)), next: 0 });
+        }
+        continue;
+      }
+      stack.pop();
+      active.delete(top.name);
+      const fragment = fragments.get(top.name);
+      memo.set(top.name, fragment ? shapeOf(fragment.selectionSet, known, ceiling) : EMPTY);
+    }
+    return known(root);
+  };
 }
 
 /** The same bounds as a validation rule, for documents that reach a server without the pre-check. */

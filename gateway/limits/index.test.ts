@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_GRAPHQL_LIMITS,
-  LIMIT_ERROR_CODES,
-  limitErrorCode,
-  limitRules,
-  MAX_GRAPHQL_BODY_BYTES,
-} from './index.js';
+import { DEFAULT_GRAPHQL_LIMITS, LIMIT_ERROR_CODES, limitRules, MAX_GRAPHQL_BODY_BYTES } from './index.js';
 import { aliased, check, nested } from './test-support/schema.js';
 
 describe('limitRules', () => {
@@ -55,21 +49,5 @@ describe('limitRules', () => {
   it.each([0, -1, 1.5, Number.NaN])('refuses a limit of %s', (bad) => {
     expect(() => limitRules({ maxFields: bad })).toThrow(RangeError);
     expect(() => limitRules({ maxFields: bad })).toThrow(/maxFields must be a positive integer/);
-  });
-});
-
-describe('limitErrorCode', () => {
-  it('finds a limit code on the error or on the error it wraps, and nothing else', () => {
-    expect(limitErrorCode({ extensions: { code: 'QUERY_TOO_DEEP' } })).toBe('QUERY_TOO_DEEP');
-    expect(
-      limitErrorCode({
-        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-        originalError: { extensions: { code: 'TOO_MANY_ALIASES' } },
-      }),
-    ).toBe('TOO_MANY_ALIASES');
-    expect(limitErrorCode({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })).toBeUndefined();
-    expect(limitErrorCode(new Error('x'))).toBeUndefined();
-    expect(limitErrorCode(null)).toBeUndefined();
-    expect(limitErrorCode('QUERY_TOO_DEEP')).toBeUndefined();
   });
 });

@@ -7,15 +7,10 @@ import { maxListDepthRule } from './list-depth.js';
 import { finiteNumbersRule } from './finite-numbers.js';
 import { fragmentLimitsRule } from './fragments.js';
 
-export { codeInChain, LIMIT_ERROR_CODES, limitErrorCode } from './errors.js';
-export { estimatedObjects, MAX_RESULT_OBJECTS, resultSizePlugin, resultTooLarge } from './result-size.js';
+export { LIMIT_ERROR_CODES } from './errors.js';
+export { estimatedObjects, MAX_RESULT_OBJECTS, resultTooLarge } from './result-size.js';
 export type { LimitErrorCode } from './errors.js';
-export {
-  DEFAULT_FRAGMENT_LIMITS,
-  fragmentLimitsRule,
-  fragmentPrecheck,
-  fragmentShapeError,
-} from './fragments.js';
+export { DEFAULT_FRAGMENT_LIMITS, fragmentLimitsRule, fragmentShapeError } from './fragments.js';
 export type { FragmentLimits } from './fragments.js';
 export { maxAliasesRule, maxDepthRule, maxFieldsRule, maxListDepthRule, maxRootFieldsRule };
 

@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext } from 'graphql';
 import { DEFAULT_LIMITS } from '../../subgraphs/media/domain/media-limits.js';
@@ -82,19 +81,4 @@ export function resultTooLarge(operation: OperationDefinitionNode, max = MAX_RES
       `${PAGE_SIZES.default} when none is given); ask for smaller pages or fewer nested lists.`,
     { extensions: { code: 'QUERY_TOO_COMPLEX', limit: max, http: { status: 400 } } },
   );
-}
-
-/** Refuses, before execution, operations whose estimated result is larger than `max` objects. */
-export function resultSizePlugin<T extends BaseContext>(max = MAX_RESULT_OBJECTS): ApolloServerPlugin<T> {
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        didResolveOperation({ schema, document, operation, request }) {
-          if (operation && estimatedObjects(schema, document, operation, request.variables, max + 1) > max)
-            throw resultTooLarge(operation, max);
-          return Promise.resolve();
-        },
-      });
-    },
-  };
 }

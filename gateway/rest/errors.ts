@@ -1,19 +1,6 @@
-import { DomainError, httpStatusOf } from '../../subgraphs/media/errors.js';
+import { DomainError } from '../../subgraphs/media/errors.js';
+import { isErrorCode, statusOf } from '../error-codes.js';
 import { HttpError } from '../http/errors.js';
-
-/**
- * The REST status of a GraphQL error code: the one place a REST status comes from. The domain codes
- * carry their TAMS status (subgraphs/media/errors.ts); GraphQL's own input errors are the caller's
- * fault; anything else (a validation failure of the shim's own documents, a limit) would be a bug here,
- * so it is a 500.
- */
-export function restStatusOf(code: string): number {
-  if (code === 'BAD_USER_INPUT') return 400;
-  if (code === 'UNAUTHENTICATED') return 401;
-  if (code === 'FORBIDDEN') return 403;
-  if (code === 'METHOD_NOT_ALLOWED') return 405;
-  return httpStatusOf(code);
-}
 
 /**
  * Codes of the refusals the REST shim makes itself, before any operation runs: spelt as the GraphQL
@@ -27,7 +14,8 @@ export function errorOfCode(
   message: string,
   headers?: Readonly<Record<string, string>>,
 ): HttpError {
-  return new HttpError(restStatusOf(code), code, message, headers);
+  // The codes and their statuses are listed once, in gateway/error-codes.ts.
+  return new HttpError(statusOf(code), isErrorCode(code) ? code : 'INTERNAL_SERVER_ERROR', message, headers);
 }
 
 /** A refusal of the shim's own. */

@@ -1,61 +1,61 @@
-import type { ApolloServer } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import type { DocumentNode } from 'graphql';
-import { Kind, print } from 'graphql';
-import type { GatewayContext } from '../graphql-servers.js';
-import { INTERNAL_CODES } from '../format-error.js';
-import { errorOfCode, restStatusOf } from './errors.js';
+import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import { getOperationAST, print } from 'graphql';
+import { DOCUMENT_ERROR_CODES, INTERNAL_CODES, isErrorCode, statusOf } from '../error-codes.js';
+import { HttpError } from '../http/errors.js';
+import type { OperationContext, OperationPipeline, Variables } from '../operations/index.js';
+import * as operations from './__generated__/operations.js';
 
-/** Runs one of the REST shim's typed operations in process through the gateway, as the REST request's caller. */
+/** Runs one of the REST shim's typed operations in process through the operation pipeline, as the REST request's caller. */
 export interface GraphQLRunner {
   run<R, V>(document: TypedDocumentNode<R, V>, variables?: V): Promise<R>;
 }
 
-/**
- * The text Apollo Server is given for each document, printed once: `executeOperation` would print a
- * DocumentNode on every call, and its document cache is keyed by that text anyway.
- */
-const printed = new WeakMap<DocumentNode, string>();
-
-function textOf(document: DocumentNode): string {
-  let text = printed.get(document);
-  if (text === undefined) {
-    text = print(document);
-    printed.set(document, text);
-  }
-  return text;
+/** Registers the shim's documents with the pipeline, validating each once: an invalid one fails the start. */
+export function registerDocuments(pipeline: OperationPipeline): void {
+  for (const [name, document] of Object.entries(operations))
+    if (name.endsWith('Document')) pipeline.own(document);
 }
 
-export function graphqlRunner(server: ApolloServer<GatewayContext>, context: GatewayContext): GraphQLRunner {
+export function graphqlRunner(pipeline: OperationPipeline, context: OperationContext): GraphQLRunner {
   return {
-    async run<R, V>(document: TypedDocumentNode<R, V>, variables?: V): Promise<R> {
-      const response = await server.executeOperation(
-        { query: textOf(document), variables: variables as Record<string, unknown> | undefined },
-        { contextValue: context },
+    async run<R, V>(document: TypedDocumentNode<R, V>, variables?: V) {
+      const owned = pipeline.own(document);
+      const { result } = await pipeline.run(
+        { document: owned, variables: variables as Variables },
+        context,
+        'in-process',
       );
-      // Failures of the shim itself are plain errors: the HTTP server logs those with the request id.
-      if (response.body.kind !== 'single')
-        throw new Error(`the REST shim got an incremental response to ${operationName(document)}`);
-      const { data, errors } = response.body.singleResult;
-      if (errors?.length) {
-        const first = errors[0]!;
-        const code =
-          typeof first.extensions?.code === 'string' ? first.extensions.code : 'INTERNAL_SERVER_ERROR';
-        const status = restStatusOf(code);
-        // Internal errors were logged, with their cause, by the GraphQL server (error-log-plugin.ts).
-        // Any other code that maps to a 5xx is the shim's own fault (its document failed validation or
-        // a limit): not logged anywhere yet, so it is thrown as a plain error with what went wrong.
-        if (status >= 500 && status !== 503 && !INTERNAL_CODES.has(code))
-          throw new Error(`the REST shim's ${operationName(document)} failed with ${code}: ${first.message}`);
-        throw errorOfCode(code, first.message);
-      }
-      return data as R;
+      const first = result.errors?.[0];
+      if (first) throw restError(first, owned);
+      return result.data as R;
     },
   };
 }
 
-/** "operation Flows", for messages about one of the shim's documents. */
-function operationName(document: DocumentNode): string {
-  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
-  return `operation ${operation?.name?.value ?? '(anonymous)'}`;
+/**
+ * The REST answer to an operation's first error: its code as the TAMS error `type`, with the status the
+ * code has (error-codes.ts). Internal errors were logged, with their cause, by the pipeline. A document
+ * refused as such, or any other code that maps to a 5xx, is the shim's own fault (its documents are
+ * validated at start and must fit the limits): not logged anywhere yet, so it becomes a plain error,
+ * which the HTTP server logs and answers 500.
+ */
+function restError(first: GraphQLFormattedError, document: DocumentNode): Error {
+  const code = first.extensions?.code;
+  const status = statusOf(code);
+  if (
+    !isErrorCode(code) ||
+    DOCUMENT_ERROR_CODES.has(code) ||
+    (status >= 500 && status !== 503 && !INTERNAL_CODES.has(code))
+  )
+    return new Error(
+      `the REST shim's ${operationLabel(document)} failed with ${String(code)}: ${first.message}`,
+    );
+  return new HttpError(status, code, first.message);
+}
+
+/** "operation Flows" (or the document's start) for messages about one of the shim's documents. */
+function operationLabel(document: DocumentNode): string {
+  const name = getOperationAST(document)?.name?.value;
+  return name ? `operation ${name}` : `operation ${JSON.stringify(print(document).slice(0, 40))}`;
 }

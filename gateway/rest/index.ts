@@ -1,12 +1,11 @@
-import type { ApolloServer } from '@apollo/server';
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticateRequest } from '../auth/http-auth.js';
 import { allows, describeRequirement, restRequirement } from '../auth/scope-rules.js';
-import type { GatewayContext } from '../graphql-servers.js';
 import type { Route } from '../http/server.js';
+import type { OperationPipeline } from '../operations/index.js';
 import { RestContext } from './context.js';
 import { restError } from './errors.js';
-import { graphqlRunner } from './graphql.js';
+import { graphqlRunner, registerDocuments } from './graphql.js';
 import type { Method } from './router.js';
 import { allowedMethods, RestRouter } from './router.js';
 import { REST_ROUTES } from './routes/index.js';
@@ -17,12 +16,9 @@ import { REST_ROUTES } from './routes/index.js';
  * HTTP concerns live here (paths, query parameters, status codes, paging headers, error bodies); every
  * rule lives in the domain, so REST and GraphQL behave alike.
  */
-export function restApi(
-  server: ApolloServer<GatewayContext>,
-  publicUrl: string,
-  authenticator: Authenticator,
-): Route {
+export function restApi(pipeline: OperationPipeline, publicUrl: string, authenticator: Authenticator): Route {
   const router = new RestRouter(REST_ROUTES);
+  registerDocuments(pipeline);
   return {
     name: 'rest',
     matches: (path) => router.match(path) !== undefined,
@@ -54,7 +50,7 @@ export function restApi(
         rawPath,
         match.params,
         rawQuery,
-        graphqlRunner(server, { requestId, caller }),
+        graphqlRunner(pipeline, { requestId, caller }),
         publicUrl,
       );
       const response = await handler(context);

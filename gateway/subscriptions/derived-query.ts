@@ -20,7 +20,9 @@ import { SUBSCRIPTION_FIELDS } from './subscription-fields.js';
 
 /** A subscription turned into what runs on each event: a query through the gateway, and its entity key. */
 export interface DerivedQuery {
-  /** The query text: the subscription with its root field replaced by the lookup field, aliased back. */
+  /** The subscription with its root field replaced by the lookup field, aliased back. */
+  readonly document: DocumentNode;
+  /** Its text: with the variables, what identical subscribers share (shared-runs.ts). */
   readonly query: string;
   readonly operationName: string | undefined;
   readonly field: SubscriptionField;
@@ -71,11 +73,17 @@ export function deriveQuery(
     selectionSet: { ...operation.selectionSet, selections: [renamed] },
   };
   // Only this operation runs, with the fragments it uses: others would fail NoUnusedFragments.
-  const query = print({
+  const derivedDocument: DocumentNode = {
     kind: Kind.DOCUMENT,
     definitions: [derived, ...fragmentsUsedBy(document, operation)],
-  });
-  return { query, operationName: operation.name?.value, field, id };
+  };
+  return {
+    document: derivedDocument,
+    query: print(derivedDocument),
+    operationName: operation.name?.value,
+    field,
+    id,
+  };
 }
 
 /** The fragment definitions `operation` spreads, directly or through other fragments. */

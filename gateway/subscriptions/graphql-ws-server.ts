@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLSchema } from 'graphql';
-import { getOperationAST, GraphQLError, OperationTypeNode, parse, specifiedRules, validate } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, FormattedExecutionResult, GraphQLError } from 'graphql';
+import { GraphQLError as Refusal, OperationTypeNode } from 'graphql';
+import type { ServerOptions, SubscribePayload } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
-import type { OutboxFeed as OutboxTail } from '../../lib/events/outbox-feed.js';
+import type { OutboxFeed } from '../../lib/events/outbox-feed.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { AuthenticationError } from '../auth/authenticator.js';
 import type { Caller } from '../auth/caller.js';
@@ -13,40 +14,26 @@ import {
   credentialsOfRequest,
   CredentialsError,
 } from '../auth/credentials.js';
-import { missingScope } from '../auth/graphql-scope-plugin.js';
-import {
-  estimatedObjects,
-  fragmentShapeError,
-  gatewayValidationRules,
-  MAX_GRAPHQL_BODY_BYTES,
-  MAX_GRAPHQL_TOKENS,
-  MAX_RESULT_OBJECTS,
-  resultTooLarge,
-} from '../limits/index.js';
+import type { ErrorCode } from '../error-codes.js';
+import { MAX_GRAPHQL_BODY_BYTES } from '../limits/index.js';
 import { loneSurrogatePath } from '../http/strict-text.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { OperationPipeline, PreparedOperation } from '../operations/index.js';
 import type { DerivedQuery } from './derived-query.js';
 import { deriveQuery } from './derived-query.js';
+import type { WsExtra } from './ws-adapter.js';
 import { serveGraphQLWs } from './ws-adapter.js';
 import { LiveQuery } from './live-query.js';
 import { SharedRuns } from './shared-runs.js';
 
-/** Runs one GraphQL request through the gateway for a caller (Apollo's pipeline: plugins, limits, scopes). */
-export type RunOperation = (
-  request: { query: string; variables?: Record<string, unknown> | null; operationName?: string | null },
-  caller: Caller,
-  requestId: string,
-) => Promise<ExecutionResult>;
-
 export interface SubscriptionServerOptions {
   readonly server: Server;
   readonly path: string;
-  /** The gateway's API schema (with the Subscription type), as last loaded. */
-  readonly schema: () => GraphQLSchema;
-  readonly run: RunOperation;
+  /** The gateway's operation pipeline: every operation on the socket is prepared and run by it. */
+  readonly pipeline: OperationPipeline;
   readonly authenticator: Authenticator;
-  readonly tail: OutboxTail;
+  readonly feed: OutboxFeed;
   readonly log: Logger;
   readonly metrics: Metrics;
   /** Most operations one connection may have open at once. Default 100. */
@@ -61,12 +48,14 @@ interface ConnectionAuth {
 }
 
 type Extra = { auth?: ConnectionAuth };
+type Hooks = ServerOptions<Record<string, unknown> | undefined, WsExtra<Extra>>;
 
-/** What onSubscribe hands to subscribe/execute (graphql-ws's contextValue). */
-interface OperationContext {
+/** One operation on a socket, from subscribe on (graphql-ws's contextValue). */
+interface SocketOperation {
   readonly auth: ConnectionAuth;
-  readonly query: string;
+  readonly prepared: PreparedOperation;
   readonly derived: DerivedQuery | null;
+  readonly requestId: string;
   readonly close: (code: number, reason: string) => void;
 }
 
@@ -77,230 +66,227 @@ const reason = (text: string) =>
     .toString('utf8')
     .replace(/\uFFFD+$/, '');
 
-const coded = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+const coded = (message: string, code: ErrorCode) => new Refusal(message, { extensions: { code } });
 
 /**
  * graphql-ws on the gateway's HTTP server, at the GraphQL path. Authentication happens once per
  * connection, at connection_init (the payload's `authorization` or `access_token`, else the upgrade
  * request's header or query parameter): failures close the socket with 4401 (4400 for credentials given
- * twice) before anything runs. Every operation is then validated with the HTTP endpoint's limits and
- * checked against the caller's scopes (GraphQL errors with codes, as over HTTP). The credentials are
- * checked again before every query or mutation and every subscription event (a revoked token or removed
- * user closes the socket with 4401 at once). Subscriptions follow the event outbox and resolve their
- * selection through the gateway, once per event for all subscribers with the same document, variables
- * and scopes (shared-runs.ts).
+ * twice) before anything runs. Every operation then goes through the operation pipeline, as over HTTP:
+ * prepared and admitted when the client subscribes (refusals are `error` messages with the same codes),
+ * run with the credentials checked again, before every query or mutation and every subscription event (a
+ * revoked token or removed user closes the socket with 4401 at once). Subscriptions follow the event
+ * outbox and resolve their selection through the gateway, once per event for all subscribers with the
+ * same document, variables and scopes (shared-runs.ts).
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): { close(): Promise<void> } {
-  const { log, metrics, authenticator } = options;
-  const maxOperations = options.maxOperationsPerConnection ?? 100;
-  const shared = new SharedRuns<ExecutionResult>();
   const wss = new WebSocketServer({
     server: options.server,
     path: options.path,
     maxPayload: MAX_GRAPHQL_BODY_BYTES,
   });
-
-  async function authenticate(params: Record<string, unknown> | undefined, request: IncomingMessage) {
-    const fromParams = credentialsOfConnectionParams(params);
-    const credentials = fromParams.kind === 'none' ? credentialsOfRequest(request) : fromParams;
-    return { credentials, caller: await authenticator.authenticate(credentials) };
-  }
-
-  /**
-   * The connection's credentials checked again (before each operation and each event): the caller, or
-   * null after closing the socket (4401; 1013 when a verifier is unreachable).
-   */
-  async function reauthenticate(context: OperationContext): Promise<Caller | null> {
-    try {
-      context.auth.caller = await authenticator.authenticate(context.auth.credentials);
-      return context.auth.caller;
-    } catch (error) {
-      if (!(error instanceof AuthenticationError)) throw error;
-      context.close(error.status === 401 ? 4401 : 1013, error.message);
-      return null;
-    }
-  }
-
   const disposable = serveGraphQLWs<Record<string, unknown> | undefined, Extra>(
     {
       // Connections that send no connection_init within this time are closed (4408).
       connectionInitWaitTimeout: 10_000,
-      async onConnect(ctx) {
-        try {
-          const { credentials, caller } = await authenticate(
-            ctx.connectionParams ?? undefined,
-            ctx.extra.request,
-          );
-          ctx.extra.auth = { credentials, caller, operations: 0 };
-          return true;
-        } catch (error) {
-          const [code, message] =
-            error instanceof CredentialsError
-              ? [error.status === 400 ? 4400 : 4401, error.message]
-              : error instanceof AuthenticationError
-                ? [error.status === 401 ? 4401 : 1013, error.message]
-                : [4500, 'internal error; the server log has the details'];
-          if (code === 4500) log.error({ err: error }, 'authenticating a graphql-ws connection failed');
-          ctx.extra.socket.close(code, reason(message));
-          return false;
-        }
-      },
-      onSubscribe(ctx, _id, payload) {
-        const auth = ctx.extra.auth;
-        if (!auth) return [coded('connection is not authenticated', 'UNAUTHENTICATED')];
-        if (auth.operations >= maxOperations)
-          return [coded(`at most ${maxOperations} operations may be open on one connection`, 'BAD_REQUEST')];
-        // ws refuses frames that are not UTF-8 (close 1007); JSON escapes can still make lone surrogates.
-        const surrogate = loneSurrogatePath({ variables: payload.variables, extensions: payload.extensions });
-        if (surrogate !== undefined)
-          return [
-            coded(`${surrogate} holds a lone UTF-16 surrogate escape, which is not text`, 'BAD_REQUEST'),
-          ];
-        const schema = options.schema();
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: MAX_GRAPHQL_TOKENS });
-        } catch (error) {
-          return [
-            coded(
-              error instanceof GraphQLError ? error.message : 'the query does not parse',
-              'GRAPHQL_PARSE_FAILED',
-            ),
-          ];
-        }
-        // Fragment bounds before validation: graphql-js's own rules cost more than linear time on
-        // fragment chains (limits/fragments.ts); the same check as the HTTP endpoint's precheck.
-        const shape = fragmentShapeError(document);
-        if (shape) return [shape];
-        const invalid = validate(schema, document, [...specifiedRules, ...gatewayValidationRules()]);
-        if (invalid.length)
-          return invalid.map(
-            (e) =>
-              new GraphQLError(e.message, {
-                nodes: e.nodes ?? [],
-                extensions: {
-                  code:
-                    typeof e.extensions['code'] === 'string'
-                      ? e.extensions['code']
-                      : 'GRAPHQL_VALIDATION_FAILED',
-                },
-              }),
-          );
-        const operation = getOperationAST(document, payload.operationName ?? undefined);
-        if (!operation)
-          return [
-            coded(
-              'the document names no operation to run (give operationName)',
-              'OPERATION_RESOLUTION_FAILURE',
-            ),
-          ];
-        const refusal = missingScope(document, operation, auth.caller);
-        if (refusal) return [coded(refusal, 'FORBIDDEN')];
-        if (
-          operation.operation === OperationTypeNode.SUBSCRIPTION &&
-          estimatedObjects(schema, document, operation, payload.variables, MAX_RESULT_OBJECTS + 1) >
-            MAX_RESULT_OBJECTS
-        )
-          return [resultTooLarge(operation)];
-        let derived: DerivedQuery | null = null;
-        if (operation.operation === OperationTypeNode.SUBSCRIPTION)
-          try {
-            derived = deriveQuery(schema, document, operation, payload.variables);
-          } catch (error) {
-            if (error instanceof GraphQLError) return [error];
-            throw error;
-          }
-        const contextValue: OperationContext = {
-          auth,
-          query: payload.query,
-          derived,
-          close: (code, text) => ctx.extra.socket.close(code, reason(text)),
-        };
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: payload.operationName ?? null,
-          variableValues: payload.variables ?? null,
-          contextValue,
-        };
-        return args;
-      },
-      // Queries and mutations sent over the socket run through the gateway like HTTP requests.
-      async execute(args) {
-        const context = args.contextValue as OperationContext;
-        // As on HTTP, every operation is authenticated again: a revoked token stops at once.
-        const caller = await reauthenticate(context);
-        if (!caller) return { errors: [coded('the credentials are no longer valid', 'UNAUTHENTICATED')] };
-        return options.run(
-          {
-            query: context.query,
-            variables: args.variableValues ?? null,
-            operationName: args.operationName ?? null,
-          },
-          caller,
-          randomUUID(),
-        );
-      },
-      async subscribe(args) {
-        const context = args.contextValue as OperationContext;
-        const derived = context.derived!;
-        const { auth } = context;
-        const variables = (args.variableValues as Record<string, unknown> | null) ?? null;
-        // Results depend on the document, the variables and the scopes (never the principal on reads):
-        // the first two are fixed for the subscription, so only the scopes are added per event.
-        const operationKey = JSON.stringify([derived.query, variables]);
-        const live = new LiveQuery(
-          (event) => derived.field.concerns(event, derived.id),
-          (event) => derived.field.isFinal(event),
-          async (seen) => {
-            const caller = await reauthenticate(context);
-            if (!caller) return null;
-            const key = `${[...caller.scopes].sort().join(' ')}\u0000${operationKey}`;
-            return shared.run(key, seen, options.tail.currentPosition ?? seen, () =>
-              options.run(
-                { query: derived.query, variables, operationName: derived.operationName ?? null },
-                caller,
-                randomUUID(),
-              ),
-            );
-          },
-          (error) => log.error({ err: error }, 'resolving a subscription event failed'),
-        );
-        auth.operations++;
-        let counted = true;
-        let active = false;
-        const uncount = () => {
-          if (!counted) return;
-          counted = false;
-          auth.operations--;
-          if (active) metrics.subscriptions.dec();
-        };
-        try {
-          const remove = await options.tail.listen(live.listener);
-          // Active from the moment the tail has positioned it: every event committed from then on reaches
-          // it. Counted earlier, a client (or a test) reading the gauge could write an event the
-          // subscription never sees.
-          metrics.subscriptions.inc();
-          active = true;
-          live.attach(() => {
-            remove();
-            uncount();
-          });
-        } catch (error) {
-          uncount();
-          throw error;
-        }
-        return live;
-      },
+      onConnect: connect(options),
+      onSubscribe: prepare(options),
+      // Refusals are formatted (and counted) by the pipeline, as it formats every result it runs.
+      onError: (_ctx, _id, _payload, errors) => options.pipeline.refuse(errors, {}).result.errors,
+      onNext: (_ctx, _id, _payload, _args, result) => result,
+      execute: execute(options),
+      subscribe: subscribe(options),
     },
     wss,
-    log,
+    options.log,
   );
-
   return {
     async close() {
       // Upgraded sockets are no longer the HTTP server's: close them, or its close() waits for them.
       await disposable.dispose();
     },
+  };
+}
+
+/** connection_init: the caller, or the socket closed with why (4400, 4401; 1013 when a verifier is down). */
+function connect({ authenticator, log }: SubscriptionServerOptions): NonNullable<Hooks['onConnect']> {
+  const authenticate = async (params: Record<string, unknown> | undefined, request: IncomingMessage) => {
+    const fromParams = credentialsOfConnectionParams(params);
+    const credentials = fromParams.kind === 'none' ? credentialsOfRequest(request) : fromParams;
+    return { credentials, caller: await authenticator.authenticate(credentials) };
+  };
+  return async (ctx) => {
+    try {
+      const { credentials, caller } = await authenticate(
+        ctx.connectionParams ?? undefined,
+        ctx.extra.request,
+      );
+      ctx.extra.auth = { credentials, caller, operations: 0 };
+      return true;
+    } catch (error) {
+      const [code, message] =
+        error instanceof CredentialsError
+          ? [error.status === 400 ? 4400 : 4401, error.message]
+          : error instanceof AuthenticationError
+            ? [error.status === 401 ? 4401 : 1013, error.message]
+            : [4500, 'internal error; the server log has the details'];
+      if (code === 4500) log.error({ err: error }, 'authenticating a graphql-ws connection failed');
+      ctx.extra.socket.close(code, reason(message));
+      return false;
+    }
+  };
+}
+
+/** subscribe: what this socket refuses, then the pipeline's steps 1 to 4; the arguments to run it with. */
+function prepare(options: SubscriptionServerOptions): NonNullable<Hooks['onSubscribe']> {
+  const maxOperations = options.maxOperationsPerConnection ?? 100;
+  const { pipeline } = options;
+  return (ctx, _id, payload) => {
+    const auth = ctx.extra.auth;
+    const refused = socketRefusal(auth, payload, maxOperations);
+    if (refused || !auth) return [refused ?? coded('connection is not authenticated', 'UNAUTHENTICATED')];
+    const variables = payload.variables ?? null;
+    const preparation = pipeline.prepare(
+      { document: payload.query, operationName: payload.operationName, variables },
+      'graphql-ws',
+    );
+    if ('refusal' in preparation) return [...preparation.refusal];
+    const { prepared } = preparation;
+    const refusal = pipeline.admit(prepared, variables, auth.caller);
+    if (refusal) return [refusal];
+    let derived: DerivedQuery | null = null;
+    if (prepared.operation.operation === OperationTypeNode.SUBSCRIPTION)
+      try {
+        derived = deriveQuery(pipeline.schema, prepared.document, prepared.operation, variables);
+        pipeline.own(derived.document);
+      } catch (error) {
+        if (error instanceof Refusal) return [error];
+        throw error;
+      }
+    const contextValue: SocketOperation = {
+      auth,
+      prepared,
+      derived,
+      requestId: randomUUID(),
+      close: (code, text) => ctx.extra.socket.close(code, reason(text)),
+    };
+    const args: ExecutionArgs = {
+      schema: pipeline.schema,
+      document: prepared.document,
+      operationName: payload.operationName ?? null,
+      variableValues: variables,
+      contextValue,
+    };
+    return args;
+  };
+}
+
+/** What the socket itself refuses before any GraphQL work: too many operations, text that is not text. */
+function socketRefusal(
+  auth: ConnectionAuth | undefined,
+  payload: SubscribePayload,
+  maxOperations: number,
+): GraphQLError | undefined {
+  if (auth && auth.operations >= maxOperations)
+    return coded(`at most ${maxOperations} operations may be open on one connection`, 'BAD_REQUEST');
+  // ws refuses frames that are not UTF-8 (close 1007); JSON escapes can still make lone surrogates.
+  const surrogate = loneSurrogatePath({ variables: payload.variables, extensions: payload.extensions });
+  if (surrogate !== undefined)
+    return coded(`${surrogate} holds a lone UTF-16 surrogate escape, which is not text`, 'BAD_REQUEST');
+  return undefined;
+}
+
+/**
+ * The connection's credentials checked again (before each operation and each event): the caller, or
+ * null after closing the socket (4401; 1013 when a verifier is unreachable).
+ */
+async function reauthenticate(
+  authenticator: Authenticator,
+  operation: SocketOperation,
+): Promise<Caller | null> {
+  try {
+    operation.auth.caller = await authenticator.authenticate(operation.auth.credentials);
+    return operation.auth.caller;
+  } catch (error) {
+    if (!(error instanceof AuthenticationError)) throw error;
+    operation.close(error.status === 401 ? 4401 : 1013, error.message);
+    return null;
+  }
+}
+
+/** Queries and mutations sent over the socket: the rest of the pipeline, as over HTTP. */
+function execute({ pipeline, authenticator }: SubscriptionServerOptions): NonNullable<Hooks['execute']> {
+  return async (args) => {
+    const operation = args.contextValue as SocketOperation;
+    // As on HTTP, every operation is authenticated again: a revoked token stops at once.
+    const caller = await reauthenticate(authenticator, operation);
+    if (!caller)
+      return formatted({ errors: [coded('the credentials are no longer valid', 'UNAUTHENTICATED')] });
+    const outcome = await pipeline.runPrepared(operation.prepared, args.variableValues, {
+      requestId: operation.requestId,
+      caller,
+    });
+    return formatted(outcome.result);
+  };
+}
+
+/**
+ * The results sent are formatted by the pipeline already (`onNext` passes them on as they are); graphql-ws
+ * types them as execution results.
+ */
+const formatted = (result: FormattedExecutionResult | ExecutionResult) => result as ExecutionResult;
+
+/** A subscription: its derived query re-run through the pipeline on each event that concerns it. */
+function subscribe(options: SubscriptionServerOptions): NonNullable<Hooks['subscribe']> {
+  const { pipeline, feed, log, metrics, authenticator } = options;
+  const shared = new SharedRuns<FormattedExecutionResult>();
+  return async (args) => {
+    const operation = args.contextValue as SocketOperation;
+    const derived = operation.derived!;
+    const { auth } = operation;
+    const variables = (args.variableValues as Record<string, unknown> | null) ?? null;
+    // Results depend on the document, the variables and the scopes (never the principal on reads):
+    // the first two are fixed for the subscription, so only the scopes are added per event.
+    const operationKey = JSON.stringify([derived.query, variables]);
+    const request = { document: derived.document, operationName: derived.operationName ?? null, variables };
+    const live = new LiveQuery(
+      (event) => derived.field.concerns(event, derived.id),
+      (event) => derived.field.isFinal(event),
+      async (seen) => {
+        const caller = await reauthenticate(authenticator, operation);
+        if (!caller) return null;
+        const key = `${[...caller.scopes].sort().join(' ')}\u0000${operationKey}`;
+        return shared.run(key, seen, feed.currentPosition ?? seen, async () => {
+          const outcome = await pipeline.run(request, { requestId: randomUUID(), caller }, 'graphql-ws');
+          return outcome.result;
+        });
+      },
+      (error) => log.error({ err: error }, 'resolving a subscription event failed'),
+    );
+    auth.operations++;
+    let counted = true;
+    let active = false;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      auth.operations--;
+      if (active) metrics.subscriptions.dec();
+    };
+    try {
+      const remove = await feed.listen(live.listener);
+      // Active from the moment the feed has positioned it: every event committed from then on reaches
+      // it. Counted earlier, a client (or a test) reading the gauge could write an event the
+      // subscription never sees.
+      metrics.subscriptions.inc();
+      active = true;
+      live.attach(() => {
+        remove();
+        uncount();
+      });
+    } catch (error) {
+      uncount();
+      throw error;
+    }
+    return live as AsyncIterableIterator<ExecutionResult>;
   };
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ExecutionResult } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
 import type { FeedEvent } from '../../lib/events/outbox-feed.js';
 import { LiveQuery } from './live-query.js';
@@ -21,13 +21,13 @@ const updated = () => event('flows/updated');
 const deleted = () => event('flows/deleted');
 const elsewhere = () => event('flows/updated', 'flow-2');
 
-const result = (n: number): ExecutionResult => ({ data: { n } });
+const result = (n: number): FormattedExecutionResult => ({ data: { n } });
 
 /** A LiveQuery whose runs are completed by hand: each `resolve()` call waits on its own deferred. */
 function harness() {
-  const runs: Deferred<ExecutionResult | null>[] = [];
+  const runs: Deferred<FormattedExecutionResult | null>[] = [];
   const resolve = vi.fn(() => {
-    const run = deferred<ExecutionResult | null>();
+    const run = deferred<FormattedExecutionResult | null>();
     runs.push(run);
     return run.promise;
   });
@@ -41,13 +41,13 @@ function harness() {
   );
   live.attach(detach);
   /** Completes run `i` (0-based) and lets the stream react. */
-  const complete = async (i: number, value: ExecutionResult | null) => {
+  const complete = async (i: number, value: FormattedExecutionResult | null) => {
     runs[i]!.resolve(value);
     await flush();
   };
   /** Starts a next() and reports its outcome once settled. */
   const take = () => {
-    const state: { settled: boolean; value?: IteratorResult<ExecutionResult> } = { settled: false };
+    const state: { settled: boolean; value?: IteratorResult<FormattedExecutionResult> } = { settled: false };
     void live.next().then((r) => {
       state.settled = true;
       state.value = r;
@@ -282,11 +282,11 @@ describe('LiveQuery', () => {
     expect(h.onError).toHaveBeenCalledTimes(1);
     expect(h.onError).toHaveBeenCalledWith(failure);
     expect(taken.settled).toBe(true);
-    const value = taken.value!.value as ExecutionResult;
+    const value = taken.value!.value as FormattedExecutionResult;
     expect(taken.value!.done).toBe(false);
     expect(value.data).toBeUndefined();
     expect(value.errors).toHaveLength(1);
-    expect(value.errors![0]!.extensions['code']).toBe('INTERNAL_SERVER_ERROR');
+    expect(value.errors![0]!.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
     // The server's error is not shown to the subscriber.
     expect(value.errors![0]!.message).not.toContain('database is down');
     expect(h.detach).not.toHaveBeenCalled();
@@ -308,8 +308,8 @@ describe('LiveQuery', () => {
       onError,
     );
     live.listener(updated());
-    const { value } = (await live.next()) as IteratorYieldResult<ExecutionResult>;
-    expect(value.errors![0]!.extensions['code']).toBe('INTERNAL_SERVER_ERROR');
+    const { value } = (await live.next()) as IteratorYieldResult<FormattedExecutionResult>;
+    expect(value.errors![0]!.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR');
     expect(onError).toHaveBeenCalledWith(failure);
   });
 
@@ -348,10 +348,11 @@ describe('LiveQuery', () => {
         let concerning = 0;
         let inFlight = 0;
         let maxInFlight = 0;
-        const runs: { readonly version: number; readonly run: Deferred<ExecutionResult | null> }[] = [];
+        const runs: { readonly version: number; readonly run: Deferred<FormattedExecutionResult | null> }[] =
+          [];
         const resolve = vi.fn(() => {
           // A run reads the state as it is when it starts.
-          const run = deferred<ExecutionResult | null>();
+          const run = deferred<FormattedExecutionResult | null>();
           runs.push({ version, run });
           maxInFlight = Math.max(maxInFlight, ++inFlight);
           return run.promise;

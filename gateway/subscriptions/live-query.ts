@@ -1,16 +1,17 @@
-import type { ExecutionResult } from 'graphql';
-import { GraphQLError } from 'graphql';
-import type { FeedEvent } from '../../lib/events/outbox-feed.js';
+import type { FormattedExecutionResult } from 'graphql';
+import type { FeedEvent as TailEvent } from '../../lib/events/outbox-feed.js';
+import { SAFE_INTERNAL_MESSAGE } from '../error-codes.js';
 
-const INTERNAL = new GraphQLError('internal error; the server log has the details', {
-  extensions: { code: 'INTERNAL_SERVER_ERROR' },
-});
+/** What a subscriber is sent when resolving an event failed unexpectedly (the log has the cause). */
+const INTERNAL: FormattedExecutionResult = {
+  errors: [{ message: SAFE_INTERNAL_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+};
 
 /**
  * Runs the derived query once, for a state that includes the event at outbox position `seen`; `null`
  * ends the subscription without a result (the caller is gone).
  */
-export type Resolve = (seen: bigint) => Promise<ExecutionResult | null>;
+export type Resolve = (seen: bigint) => Promise<FormattedExecutionResult | null>;
 
 /**
  * One subscription's stream of results: each concerning event re-runs the derived query and yields
@@ -22,10 +23,10 @@ export type Resolve = (seen: bigint) => Promise<ExecutionResult | null>;
  * A push queue rather than an async generator, so `return()` (client `complete`, socket closed)
  * detaches at once even while waiting for the next event.
  */
-export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
-  private pending: ExecutionResult | null = null;
+export class LiveQuery implements AsyncIterableIterator<FormattedExecutionResult> {
+  private pending: FormattedExecutionResult | null = null;
   /** next() calls waiting for a result, oldest first (graphql-ws asks one at a time; others may not). */
-  private readonly waiters: ((r: IteratorResult<ExecutionResult>) => void)[] = [];
+  private readonly waiters: ((r: IteratorResult<FormattedExecutionResult>) => void)[] = [];
   private running = false;
   private stale = false;
   private finalSeen = false;
@@ -35,14 +36,14 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
   private detach: () => void = () => {};
 
   constructor(
-    private readonly concerns: (event: FeedEvent) => boolean,
-    private readonly isFinal: (event: FeedEvent) => boolean,
+    private readonly concerns: (event: TailEvent) => boolean,
+    private readonly isFinal: (event: TailEvent) => boolean,
     private readonly resolve: Resolve,
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** The listener to attach to the outbox feed; `detach` removes it when the stream ends. */
-  readonly listener = (event: FeedEvent): void => {
+  /** The listener to attach to the event feed; `detach` removes it when the stream ends. */
+  readonly listener = (event: TailEvent): void => {
     if (this.done || this.finalSeen || !this.concerns(event)) return;
     if (this.isFinal(event)) this.finalSeen = true;
     if (event.position > this.latest) this.latest = event.position;
@@ -61,12 +62,12 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
       do {
         this.stale = false;
         const final = this.finalSeen;
-        let result: ExecutionResult | null;
+        let result: FormattedExecutionResult | null;
         try {
           result = await this.resolve(this.latest);
         } catch (error) {
           this.onError(error);
-          result = { errors: [INTERNAL] };
+          result = INTERNAL;
         }
         if (this.done) return;
         if (result === null) return void this.finish();
@@ -78,7 +79,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
     }
   }
 
-  private push(result: ExecutionResult): void {
+  private push(result: FormattedExecutionResult): void {
     const waiter = this.waiters.shift();
     if (waiter) waiter({ value: result, done: false });
     else this.pending = result; // the newest state replaces one not yet taken
@@ -90,7 +91,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
     if (this.pending === null) void this.return();
   }
 
-  next(): Promise<IteratorResult<ExecutionResult>> {
+  next(): Promise<IteratorResult<FormattedExecutionResult>> {
     if (this.pending !== null) {
       const value = this.pending;
       this.pending = null;
@@ -101,7 +102,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  return(): Promise<IteratorResult<ExecutionResult>> {
+  return(): Promise<IteratorResult<FormattedExecutionResult>> {
     if (!this.done) {
       this.done = true;
       this.detach();
@@ -111,7 +112,7 @@ export class LiveQuery implements AsyncIterableIterator<ExecutionResult> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+  throw(error?: unknown): Promise<IteratorResult<FormattedExecutionResult>> {
     void this.return();
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }

@@ -4,7 +4,7 @@
  * open on fifty screens), the first starts the gateway execution and the others join it.
  *
  * A subscriber may only join a run that can see the event it reacts to: each run records the outbox
- * position the tail had reached when it started (every event up to there was committed before the run
+ * position the feed had reached when it started (every event up to there was committed before the run
  * read anything), and a subscriber woken by the event at position p joins only a run that started at
  * p or later. Otherwise it starts its own.
  */
@@ -18,7 +18,7 @@ export class SharedRuns<T> {
 
   /**
    * The result of `run` for `key`, shared with a run in flight that started at `seen` or later.
-   * `current` is the tail's position now (the start position of a new run).
+   * `current` is the feed's position now (the start position of a new run).
    */
   run(key: string, seen: bigint, current: bigint, run: () => Promise<T>): Promise<T> {
     const shared = this.inFlight.get(key);

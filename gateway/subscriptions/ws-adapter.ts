@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ServerOptions } from 'graphql-ws';
+import type { Server, ServerOptions } from 'graphql-ws';
 import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { disconnectCode } from '../http/client-disconnect.js';
@@ -35,59 +35,7 @@ export function serveGraphQLWs<
   const server = makeServer<P, WsExtra<E>>(options);
   wss.options.handleProtocols = handleProtocols;
   wss.on('error', (err) => log.error({ err }, 'the graphql-ws server failed'));
-  wss.on('connection', (socket, request) => {
-    const requestId = requestIdOf(request);
-    // A peer that vanished or broke the framing: its doing, logged without a stack.
-    socket.on('error', (err: Error & { code?: string }) =>
-      log.debug({ requestId, route: ROUTE, reason: err.code ?? err.message }, 'a graphql-ws socket failed'),
-    );
-    let pongWait: NodeJS.Timeout | null = null;
-    const ping = setInterval(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
-      socket.once('pong', () => {
-        if (pongWait) clearTimeout(pongWait);
-        pongWait = null;
-      });
-      socket.ping();
-    }, keepAliveMs);
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve, reject) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (err) => (err ? reject(err) : resolve()));
-          }),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (cb) =>
-          socket.on('message', (data: Buffer, isBinary: boolean) => {
-            const text = isBinary ? null : data.toString('utf8');
-            if (text === null || SERVER_ONLY.has(messageType(text) ?? ''))
-              return socket.close(
-                CloseCode.BadRequest,
-                text === null ? 'binary frames are not used' : 'unexpected message type',
-              );
-            cb(text).catch((err: unknown) => {
-              // Sending to a client that has gone meanwhile fails too; that is not a server fault.
-              if (socket.readyState !== socket.OPEN) {
-                const reason = disconnectCode(err) ?? (err instanceof Error ? err.message : String(err));
-                log.debug({ requestId, route: ROUTE, reason }, 'a graphql-ws client went away mid-message');
-                return;
-              }
-              log.error({ err, requestId }, 'handling a graphql-ws message failed');
-              socket.close(CloseCode.InternalServerError, 'internal error; the server log has the details');
-            });
-          }),
-      },
-      { socket, request } as WsExtra<E>,
-    );
-    socket.once('close', (code, reason) => {
-      if (pongWait) clearTimeout(pongWait);
-      clearInterval(ping);
-      void closed(code, reason.toString());
-    });
-  });
+  wss.on('connection', (socket, request) => serveSocket(server, socket, request, log, keepAliveMs));
   return {
     /**
      * Stops accepting (upgrade requests then reach the HTTP server, which answers 503 while it drains)
@@ -100,6 +48,67 @@ export function serveGraphQLWs<
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
+}
+
+/** One connection: graphql-ws's protocol on the socket, pings to find a dead peer, failures sorted. */
+function serveSocket<E extends Record<string, unknown>>(
+  server: Server<WsExtra<E>>,
+  socket: WebSocket,
+  request: IncomingMessage,
+  log: Logger,
+  keepAliveMs: number,
+): void {
+  const requestId = requestIdOf(request);
+  // A peer that vanished or broke the framing: its doing, logged without a stack.
+  socket.on('error', (err: Error & { code?: string }) =>
+    log.debug({ requestId, route: ROUTE, reason: err.code ?? err.message }, 'a graphql-ws socket failed'),
+  );
+  let pongWait: NodeJS.Timeout | null = null;
+  const ping = setInterval(() => {
+    if (socket.readyState !== socket.OPEN) return;
+    pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+    socket.once('pong', () => {
+      if (pongWait) clearTimeout(pongWait);
+      pongWait = null;
+    });
+    socket.ping();
+  }, keepAliveMs);
+  const closed = server.opened(
+    {
+      protocol: socket.protocol,
+      send: (data) =>
+        new Promise<void>((resolve, reject) => {
+          if (socket.readyState !== socket.OPEN) return resolve();
+          socket.send(data, (err) => (err ? reject(err) : resolve()));
+        }),
+      close: (code, reason) => socket.close(code, reason),
+      onMessage: (cb) =>
+        socket.on('message', (data: Buffer, isBinary: boolean) => {
+          const text = isBinary ? null : data.toString('utf8');
+          if (text === null || SERVER_ONLY.has(messageType(text) ?? ''))
+            return socket.close(
+              CloseCode.BadRequest,
+              text === null ? 'binary frames are not used' : 'unexpected message type',
+            );
+          cb(text).catch((err: unknown) => {
+            // Sending to a client that has gone meanwhile fails too; that is not a server fault.
+            if (socket.readyState !== socket.OPEN) {
+              const reason = disconnectCode(err) ?? (err instanceof Error ? err.message : String(err));
+              log.debug({ requestId, route: ROUTE, reason }, 'a graphql-ws client went away mid-message');
+              return;
+            }
+            log.error({ err, requestId }, 'handling a graphql-ws message failed');
+            socket.close(CloseCode.InternalServerError, 'internal error; the server log has the details');
+          });
+        }),
+    },
+    { socket, request } as WsExtra<E>,
+  );
+  socket.once('close', (code, reason) => {
+    if (pongWait) clearTimeout(pongWait);
+    clearInterval(ping);
+    void closed(code, reason.toString());
+  });
 }
 
 function messageType(text: string): string | undefined {

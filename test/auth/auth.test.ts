@@ -98,7 +98,7 @@ describe('authentication schemes', () => {
       'Bearer realm="tams", Basic realm="tams", charset="UTF-8"',
     );
     expect(await rest.json()).toMatchObject({
-      type: 'Unauthorized',
+      type: 'UNAUTHENTICATED',
       summary: expect.stringMatching(/authentication is required/) as string,
     });
     const gql = await call('/graphql', {

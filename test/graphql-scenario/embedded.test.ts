@@ -50,7 +50,7 @@ describe('embedded store over HTTP', () => {
       body: JSON.stringify({ query: `{ service { name } }`, padding: 'x'.repeat(2_000_000) }),
     });
     expect(big.status).toBe(413);
-    expect(await big.json()).toMatchObject({ type: 'RequestTooLarge' });
+    expect(await big.json()).toMatchObject({ type: 'REQUEST_TOO_LARGE' });
     const broken = await fetch(service.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...endpoint.headers },

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../gateway/logger.js';
 import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { bearer, createToken } from '../support/admin-token.js';
+import { dropWebhooksTable } from '../support/sabotage.js';
 
 /**
  * Every 500 leaves its cause in the log, at error level, with the request id the client got back, once,
@@ -39,9 +39,7 @@ beforeAll(async () => {
   });
   token = await createToken(config.database);
   // A failure no input can cause: the table behind /service/webhooks disappears under the store.
-  const db = new Database(join(dir, 'tams.sqlite3'));
-  db.exec('DROP TABLE webhooks');
-  db.close();
+  dropWebhooksTable(dir);
 });
 afterAll(async () => {
   await service?.close();

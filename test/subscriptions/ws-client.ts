@@ -50,8 +50,8 @@ export class WsTestClient {
     return this.messages.some((m) => m.type === 'connection_ack') ? 'ack' : this.closed!;
   }
 
-  subscribe(id: string, query: string, variables?: Record<string, unknown>): void {
-    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+  subscribe(id: string, query: string, variables?: Record<string, unknown>, operationName?: string): void {
+    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables, operationName } }));
   }
 
   complete(id: string): void {

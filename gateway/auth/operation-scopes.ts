@@ -1,11 +1,8 @@
-import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { DocumentNode, OperationDefinitionNode, SelectionSetNode } from 'graphql';
 import { GraphQLError, Kind } from 'graphql';
 import type { Caller } from './caller.js';
 import type { Requirement } from './scope-rules.js';
 import { allows, describeRequirement, GRAPHQL_SCOPES } from './scope-rules.js';
-
-export type CallerContext = BaseContext & { readonly caller: Caller };
 
 /** The root field names an operation selects, through fragments on the root type too. */
 export function rootFields(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
@@ -33,22 +30,26 @@ export function rootFields(document: DocumentNode, operation: OperationDefinitio
 
 const ROOT = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
 
+/** Requirements per operation node: an operation's root fields do not change, its caller does. */
+const requirementCache = new WeakMap<OperationDefinitionNode, ReadonlyMap<string, Requirement>>();
+
 /** The requirements of an operation's root fields; a field missing from the table needs admin. */
 export function requirementsOf(
   document: DocumentNode,
   operation: OperationDefinitionNode,
-): Map<string, Requirement> {
-  const table = GRAPHQL_SCOPES[ROOT[operation.operation]];
-  return new Map([...rootFields(document, operation)].map((f) => [f, table[f] ?? 'admin']));
-}
-
-export function forbidden(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+): ReadonlyMap<string, Requirement> {
+  let requirements = requirementCache.get(operation);
+  if (!requirements) {
+    const table = GRAPHQL_SCOPES[ROOT[operation.operation]];
+    requirements = new Map([...rootFields(document, operation)].map((f) => [f, table[f] ?? 'admin']));
+    requirementCache.set(operation, requirements);
+  }
+  return requirements;
 }
 
 /**
  * Why `caller` may not run `operation` (the first root field out of its scopes, and the scope it needs),
- * or undefined when it may. The one wording of a scope refusal, over HTTP and graphql-ws alike.
+ * or undefined when it may. The one wording of a scope refusal, on every transport.
  */
 export function missingScope(
   document: DocumentNode,
@@ -61,23 +62,14 @@ export function missingScope(
   return undefined;
 }
 
-/**
- * Refuses an operation, before it runs, when the caller lacks the scope of any root field it selects:
- * 403 with code FORBIDDEN, naming the field and the scope it needs. Runs on the gateway and again on
- * each subgraph server of distributed mode.
- */
-export function scopePlugin<TContext extends CallerContext>(): ApolloServerPlugin<TContext> {
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        didResolveOperation({ document, operation, contextValue }) {
-          // Without an operation, operationResolutionPlugin (which runs first) has already refused it.
-          if (!operation) return Promise.resolve();
-          const refusal = missingScope(document, operation, contextValue.caller);
-          if (refusal) throw forbidden(refusal);
-          return Promise.resolve();
-        },
-      });
-    },
-  };
+/** The refusal of an operation the caller lacks a scope for: 403, FORBIDDEN, naming field and scope. */
+export function scopeRefusal(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  caller: Caller,
+): GraphQLError | undefined {
+  const refusal = missingScope(document, operation, caller);
+  return refusal === undefined
+    ? undefined
+    : new GraphQLError(refusal, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
 }

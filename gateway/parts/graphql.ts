@@ -1,0 +1,85 @@
+import type { Config, Role } from '../../lib/config/config.js';
+import { loadSdl } from '../../subgraphs/sdl.js';
+import type { Caller } from '../auth/caller.js';
+import type { InternalTokens } from '../auth/internal-token.js';
+import type { GraphQLServer } from '../graphql-servers.js';
+import { remoteDataSource, startGateway, startSubgraphServer } from '../graphql-servers.js';
+import type { ReadinessCheck } from '../health.js';
+import { CachingLocalDataSource } from '../local-data-source.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { DirectRoutes } from '../operations/index.js';
+import type { Authentication } from './authentication.js';
+import type { Part } from './part.js';
+import type { Subgraphs } from './subgraphs.js';
+
+export interface GraphQLPart extends Part {
+  readonly server: GraphQLServer;
+  /** Whether this is the gateway (REST and graphql-ws are served in front of it) or a lone subgraph. */
+  readonly gateway: boolean;
+  readonly checks: readonly ReadinessCheck[];
+}
+
+export interface GraphQLInput {
+  readonly config: Config;
+  readonly role: Role;
+  readonly subgraphs: Subgraphs;
+  readonly auth: Authentication;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+}
+
+/** The caller the gateway's readiness probe presents to a subgraph. */
+const PROBE_CALLER: Caller = { principal: 'tams-gateway', scopes: new Set(['read']), scheme: 'internal' };
+
+/**
+ * The GraphQL server of this role, behind its operation pipeline: the gateway over the subgraphs in
+ * process (embedded: with direct routes for the server's own single-subgraph documents) or over HTTP
+ * (gateway, whose readiness probes them), or one subgraph served alone (media, analytics).
+ */
+export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
+  const { config, role, subgraphs, auth, log, metrics } = input;
+  if (role === 'media' || role === 'analytics') {
+    const subgraph = subgraphs.local.get(role)!;
+    const server = await startSubgraphServer(subgraph.schema, (c) => subgraph.context(c), { log, metrics });
+    return { name: 'graphql', server, gateway: false, checks: [], stop: () => server.stop() };
+  }
+  const urls: Record<string, string | undefined> = {
+    media: config.subgraphs.mediaUrl,
+    analytics: config.subgraphs.analyticsUrl,
+  };
+  const remote = role === 'gateway';
+  const server = await startGateway(
+    loadSdl('supergraph').text,
+    ({ name }) =>
+      remote
+        ? remoteDataSource(urls[name]!, auth.internal)
+        : new CachingLocalDataSource(subgraphs.local.get(name)!),
+    {
+      log,
+      metrics,
+      introspection: config.graphql.introspection,
+      ...(remote ? {} : { direct: new DirectRoutes(subgraphs.local) }),
+    },
+  );
+  const checks = remote
+    ? Object.entries(urls).map(([name, url]) => ({
+        name: `subgraph ${name}`,
+        check: () => probeSubgraph(url!, auth.internal),
+      }))
+    : [];
+  return { name: 'graphql', server, gateway: true, checks, stop: () => server.stop() };
+}
+
+/** A subgraph is reachable (and accepts the gateway's internal token) when it answers a trivial query. */
+async function probeSubgraph(url: string, internal?: InternalTokens): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(internal ? { authorization: `Bearer ${await internal.sign(PROBE_CALLER)}` } : {}),
+    },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+}
