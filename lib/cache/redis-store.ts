@@ -22,12 +22,12 @@ export interface RedisStoreOptions {
   readonly commandTimeoutMs?: number;
   /** Reconnection attempts back off up to this delay. Default 1,000 ms; keep it well below `quietMs`. */
   readonly maxReconnectDelayMs?: number;
-  /** How often a heartbeat is sent; 0 turns heartbeats and the gap check off. Default 250 ms. */
+  /** How often a heartbeat is sent; 0 turns heartbeats off. Default 250 ms (less if `gapMs` is small). */
   readonly heartbeatMs?: number;
   /**
    * A server that saw no heartbeat (from any replica) for longer than this starts a new epoch and a
    * quiet period (it was stopped or hung, or every replica lost it). At most twice `commandTimeoutMs`
-   * (README.md, "Outages"), at least 4 heartbeats; 0 turns the check off. Default 2,000 ms.
+   * (README.md, "Outages"), at least 4 heartbeats; 0 turns the check off. Default: twice `commandTimeoutMs`.
    */
   readonly gapMs?: number;
   /**
@@ -94,13 +94,18 @@ export class RedisStore implements CacheStore {
   private closed = false;
 
   constructor(private readonly options: RedisStoreOptions) {
-    const heartbeatMs = options.heartbeatMs ?? 250;
-    const gapMs = options.gapMs ?? 2000;
     const commandTimeoutMs = options.commandTimeoutMs ?? 1000;
+    const gapMs = options.gapMs ?? 2 * commandTimeoutMs;
+    const heartbeatMs = options.heartbeatMs ?? Math.min(250, Math.floor(gapMs / 8));
     const maxReconnectDelayMs = options.maxReconnectDelayMs ?? 1000;
     if (gapMs > 0 && (heartbeatMs <= 0 || gapMs < 4 * heartbeatMs)) {
       throw new Error(
         `the cache's gap check (gapMs ${gapMs}) needs heartbeats at most a quarter of it apart (heartbeatMs ${heartbeatMs}); set gapMs to 0 to turn it off`,
+      );
+    }
+    if (gapMs > 2 * commandTimeoutMs) {
+      throw new Error(
+        `the cache's gap check (gapMs ${gapMs}) must be at most twice the command timeout (${commandTimeoutMs} ms): a writer acknowledges a failed bump after two timeouts, and a hang that long must be seen`,
       );
     }
     this.prefix = options.prefix ?? 'tams:cache:';

@@ -11,23 +11,32 @@ import { MemoryStore } from '../memory-store.js';
 type Operation = 'read' | 'fill' | 'bump' | 'bumpEpoch' | 'getImmutable' | 'setImmutable';
 
 /**
- * A memory store whose commands can be made to fail and whose connection can be "dropped", to drive
- * `CoherentCache` through outages deterministically. Records every call that reached the store.
+ * A store (a memory store unless given another) whose commands can be made to fail and whose connection
+ * can be "dropped", to drive `CoherentCache` through outages deterministically. Records every call
+ * that reached it in `calls`, and `epoch bumped` there when an epoch bump succeeded.
  */
 export class FaultyStore implements CacheStore {
-  readonly kind = 'memory';
-  readonly inner = new MemoryStore();
-  readonly calls: Operation[] = [];
+  readonly kind: CacheStore['kind'];
+  /** Operations in the order they reached the store, 'epoch bumped' after each successful one, and test markers. */
+  readonly calls: string[] = [];
   /** Operations that fail while listed. */
   readonly failing = new Set<Operation>();
   /** Operations that wait for `release()` before they run (or fail). */
   readonly held = new Set<Operation>();
   private releases: (() => void)[] = [];
-  private connection: StoreHealth = 'up';
+  /** A connection state set by the test, overriding the inner store's. */
+  private connection: StoreHealth | null = null;
   private readonly listeners = new Set<(health: StoreHealth) => void>();
 
+  constructor(readonly inner: CacheStore = new MemoryStore()) {
+    this.kind = inner.kind;
+    inner.onHealth((health) => {
+      for (const listener of this.listeners) listener(health);
+    });
+  }
+
   get health(): StoreHealth {
-    return this.connection;
+    return this.connection ?? this.inner.health;
   }
 
   onHealth(listener: (health: StoreHealth) => void): () => void {
@@ -72,7 +81,10 @@ export class FaultyStore implements CacheStore {
     return this.call('bump', () => this.inner.bump(deps));
   }
   bumpEpoch(): Promise<void> {
-    return this.call('bumpEpoch', () => this.inner.bumpEpoch());
+    return this.call('bumpEpoch', async () => {
+      await this.inner.bumpEpoch();
+      this.calls.push('epoch bumped');
+    });
   }
   getImmutable(keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     return this.call('getImmutable', () => this.inner.getImmutable(keys));
