@@ -306,7 +306,10 @@ export class CoherentCache {
     this.options.onRequests?.(cache, result, count);
   }
 
-  /** Stops recovery, waits for fills in flight, and closes the store. */
+  /**
+   * Stops recovery, waits for fills in flight, and closes the store. Close it after the last write has
+   * been acknowledged: a closed cache can no longer invalidate anything.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.flush();
