@@ -15,6 +15,7 @@ export type CacheBytes = Buffer | string;
  */
 export interface EntryRequest {
   readonly key: string;
+  /** Distinct names (CoherentCache removes repeats). */
   readonly deps: readonly string[];
 }
 
