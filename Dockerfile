@@ -11,6 +11,8 @@ COPY lib ./lib
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
 COPY schema ./schema
+# The dashboard's browser source: `npm ci` builds it (prepare → npm run build) into dist/dashboard.
+COPY dashboard ./dashboard
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -90,6 +90,16 @@ export default tseslint.config(
     // The TAMS spec locator and its suite helper (test/tams-spec/) import no floor.
     { test: ['tams-spec'] },
   ),
+  {
+    // The browser dashboard: DOM globals instead of Node's.
+    files: ['dashboard/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  floorRules(
+    'dashboard',
+    ['subgraphs', 'gateway', 'cli', 'loadtest', 'test'],
+    'the dashboard runs in the browser and reaches the store through its API only; lib/ code without Node imports (lib/tams) is what it may share.',
+  ),
   floorRules(
     'gateway',
     ['cli', 'loadtest'],

@@ -19,7 +19,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Without the official TAMS spec its tests skip; this ends the run with one line saying how to run them.
-    globalSetup: ['test/tams-spec/global-setup.ts'],
+    // The dashboard's assets are build output (dist/dashboard); the browser tests need them, so a
+    // clean clone's `npm test` builds them first.
+    globalSetup: ['test/tams-spec/global-setup.ts', 'test/support/build-dashboard.ts'],
     env: {
       // Node 20 is a tested line until its users have moved; the SDK's notice that its 2027 releases will
       // need Node 22 says nothing about the code under test. Production still prints it (docs/decisions.md).

@@ -4,6 +4,7 @@ import { ApiTokens } from '../gateway/auth/api-tokens.js';
 import { PrincipalError, Principals } from '../gateway/auth/principals.js';
 import type { Scope } from '../gateway/auth/scopes.js';
 import { parseScopeList } from '../gateway/auth/scopes.js';
+import { CoherentCache, RedisStore } from '../lib/cache/index.js';
 import { loadConfig } from '../lib/config/config.js';
 import type { Executor } from '../lib/executor/index.js';
 import { openExecutor } from '../lib/executor/index.js';
@@ -29,11 +30,25 @@ export const AUTH_USAGE = `  token create --scopes S [--user NAME] [--label L] [
             list users; refuse a user's tokens and password (or accept them again); delete a user and
             its tokens`;
 
-async function withExecutor<T>(fn: (executor: Executor) => Promise<T>): Promise<T> {
-  const executor = await openExecutor(loadConfig().database);
+/**
+ * Runs `fn` on the configured database, and on the replicas' shared cache when TAMS_REDIS_URL is set:
+ * a revocation or a change of a user must reach the tokens the servers have verified and cached.
+ */
+async function withExecutor<T>(
+  fn: (executor: Executor, cache: CoherentCache | undefined) => Promise<T>,
+  options: { readonly changesCredentials?: boolean } = {},
+): Promise<T> {
+  const config = loadConfig();
+  const executor = await openExecutor(config.database);
+  // Only commands that change credentials connect: a cache that starts begins a new epoch (lib/cache).
+  const cache =
+    options.changesCredentials && config.redisUrl && config.cache === 'on'
+      ? new CoherentCache(new RedisStore({ url: config.redisUrl, connectionName: `tams-cli-${process.pid}` }))
+      : undefined;
   try {
-    return await fn(executor);
+    return await fn(executor, cache);
   } finally {
+    await cache?.close();
     await executor.close();
   }
 }
@@ -134,7 +149,10 @@ export async function tokenCommand(args: readonly string[]): Promise<number> {
       throw new UsageError('tams token revoke takes one token id (see tams token list)');
     if (!/^[0-9a-f-]{36}$/.test(id))
       throw new UsageError(`${JSON.stringify(id)} is not a token id (see tams token list)`);
-    const revoked = await withExecutor((executor) => new ApiTokens(executor).revoke(id));
+    const revoked = await withExecutor(
+      (executor, cache) => new ApiTokens(executor, undefined, cache).revoke(id),
+      { changesCredentials: true },
+    );
     if (!revoked) {
       console.error(`tams token revoke: no live token has id ${id}`);
       return 1;
@@ -156,8 +174,9 @@ export async function userCommand(args: readonly string[]): Promise<number> {
     if (!name || extra.length) throw new UsageError('tams user set takes one user name');
     const scopes = scopesOption(values.scopes as string | undefined);
     const password = values['password-stdin'] ? await readFirstLine() : undefined;
-    const { created } = await withExecutor((executor) =>
-      new Principals(executor).set(name, scopes, { password }),
+    const { created } = await withExecutor(
+      (executor, cache) => new Principals(executor, undefined, cache).set(name, scopes, { password }),
+      { changesCredentials: true },
     );
     console.error(`${created ? 'created' : 'updated'} user ${name} with scopes ${scopes.join(',')}`);
     return 0;
@@ -182,10 +201,13 @@ export async function userCommand(args: readonly string[]): Promise<number> {
   if (sub === 'disable' || sub === 'enable' || sub === 'remove') {
     const [name, ...extra] = rest;
     if (!name || extra.length) throw new UsageError(`tams user ${sub} takes one user name`);
-    const done = await withExecutor((executor) => {
-      const principals = new Principals(executor);
-      return sub === 'remove' ? principals.remove(name) : principals.setDisabled(name, sub === 'disable');
-    });
+    const done = await withExecutor(
+      (executor, cache) => {
+        const principals = new Principals(executor, undefined, cache);
+        return sub === 'remove' ? principals.remove(name) : principals.setDisabled(name, sub === 'disable');
+      },
+      { changesCredentials: true },
+    );
     if (!done) {
       console.error(`tams user ${sub}: no user is named ${name}`);
       return 1;

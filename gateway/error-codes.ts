@@ -23,6 +23,8 @@ export const ERROR_STATUS = {
   STARTING: 503,
   /** A draining server did not run the request; retrying it elsewhere is safe (decisions.md §18). */
   SHUTTING_DOWN: 503,
+  /** Admission control refused the request (too many in flight, event loop lagging); it ran nothing. */
+  OVERLOADED: 503,
   // Refusals of a GraphQL document (the operation pipeline; Apollo Server uses the same codes).
   GRAPHQL_PARSE_FAILED: 400,
   GRAPHQL_VALIDATION_FAILED: 400,
@@ -31,6 +33,8 @@ export const ERROR_STATUS = {
   // Automatic persisted queries (Apollo Server): 200 by that protocol, the client sends the text next.
   PERSISTED_QUERY_NOT_FOUND: 200,
   PERSISTED_QUERY_NOT_SUPPORTED: 200,
+  /** A `storeEvents` subscriber fell too far behind and was ended (it reloads and subscribes again). */
+  SUBSCRIBER_TOO_SLOW: 429,
   /** A subgraph failed without a code of its own (the federation gateway's code): internal. */
   DOWNSTREAM_SERVICE_ERROR: 500,
 } as const satisfies Readonly<Record<string, number>>;

@@ -51,17 +51,40 @@ describe('subgraph requests', () => {
     expect(bodies).toHaveLength(2);
   });
 
-  it('give up after two more tries, answering what the subgraph said', async () => {
+  it('give up after two more tries, answering that the subgraph is unavailable', async () => {
     const { url, bodies } = await subgraph([draining]);
-    const response = await subgraphFetch(url, request);
-    expect(response.status).toBe(503);
+    expect(await unavailable(await subgraphFetch(url, request))).toBe(true);
     expect(bodies).toHaveLength(3);
   });
 
-  it('are not repeated for any other 503', async () => {
-    const other = { status: 503, headers: { 'retry-after': '5' }, body: '{"type":"ServiceUnavailable"}' };
-    const { url, bodies } = await subgraph([other, ok]);
-    expect((await subgraphFetch(url, request)).status).toBe(503);
+  it('are not repeated for any other 503, answered as the subgraph being unavailable (e.g. still starting)', async () => {
+    const starting = { status: 503, body: '{"type":"STARTING","summary":"","time":""}' };
+    const { url, bodies } = await subgraph([starting, ok]);
+    expect(await unavailable(await subgraphFetch(url, request))).toBe(true);
     expect(bodies).toHaveLength(1);
   });
+
+  it('to a subgraph nobody listens for (down, restarting) answer SERVICE_UNAVAILABLE at once', async () => {
+    const { url } = await subgraph([ok]);
+    for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
+    expect(await unavailable(await subgraphFetch(url, request))).toBe(true);
+  });
+
+  it("pass a subgraph's own refusal (503 OVERLOADED with a GraphQL body) on with its code", async () => {
+    const overloaded = {
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: JSON.stringify({ errors: [{ message: 'busy', extensions: { code: 'OVERLOADED' } }] }),
+    };
+    const { url } = await subgraph([overloaded]);
+    const response = await subgraphFetch(url, request);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'OVERLOADED' } }] });
+  });
 });
+
+/** Whether `response` is the GraphQL answer of an unavailable subgraph (gateway clients get 503 + Retry-After). */
+async function unavailable(response: Response): Promise<boolean> {
+  const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+  return response.status === 200 && body.errors?.[0]?.extensions?.code === 'SERVICE_UNAVAILABLE';
+}

@@ -1,12 +1,15 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type { ApolloServer } from '@apollo/server';
+import type { Tracer } from '@opentelemetry/api';
 import type { GraphQLSchema } from 'graphql';
 import type { InternalTokens } from './auth/internal-token.js';
 import { MAX_RESULT_OBJECTS } from './limits/index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { DirectRoutes, OperationContext } from './operations/index.js';
+import type { DirectRoutes, OperationContext, PersistedQueryStore } from './operations/index.js';
+import { tracedExecution } from './tracing/operation-spans.js';
+import { tracedFetch } from './tracing/subgraph-spans.js';
 import {
   apolloAdapter,
   gatewayExecution,
@@ -26,6 +29,10 @@ export interface GraphQLServer {
 export interface ServerOptions {
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Where automatic persisted queries are kept (the replicas' shared cache); default: in process. */
+  readonly persistedQueries?: PersistedQueryStore;
+  /** With tracing on: a span per operation (gateway/tracing). */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -38,7 +45,7 @@ export async function startGateway(
   dataSource: (subgraph: { name: string; url?: string }) => GraphQLDataSource,
   options: ServerOptions & { readonly introspection: boolean; readonly direct?: DirectRoutes },
 ): Promise<GraphQLServer> {
-  const { log, metrics, direct } = options;
+  const { log, metrics, direct, tracer } = options;
   // @apollo/gateway reports usage data to Apollo's servers unless told not to. A media store keeps its
   // traffic to itself by default; operators who want it set APOLLO_TELEMETRY_DISABLED=false.
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
@@ -48,9 +55,10 @@ export async function startGateway(
     ...(direct ? { experimental_didResolveQueryPlan: direct.observePlan } : {}),
   });
   const { schema, executor } = await gateway.load();
+  const execution = gatewayExecution(executor, schema, log, direct);
   const pipeline = new OperationPipeline({
     schema,
-    execution: gatewayExecution(executor, schema, log, direct),
+    execution: tracer ? tracedExecution(execution, tracer, { gateway: true }) : execution,
     validation: gatewayValidation({ introspection: options.introspection }),
     admission: { maxResultObjects: MAX_RESULT_OBJECTS },
     log,
@@ -67,11 +75,13 @@ export async function startGateway(
 export async function startSubgraphServer(
   schema: GraphQLSchema,
   context: (operation: OperationContext) => unknown,
-  options: ServerOptions,
+  options: ServerOptions & { readonly name: string },
 ): Promise<GraphQLServer> {
+  const execution = schemaExecution(schema, context);
+  const { tracer } = options;
   const pipeline = new OperationPipeline({
     schema,
-    execution: schemaExecution(schema, context),
+    execution: tracer ? tracedExecution(execution, tracer, { subgraph: options.name }) : execution,
     validation: SUBGRAPH_VALIDATION,
     admission: { maxResultObjects: undefined },
     log: options.log,
@@ -109,17 +119,34 @@ const DRAIN_RETRIES = 2;
  * A subgraph instance that is shutting down answers 503 `SHUTTING_DOWN` without running anything (the
  * HTTP drain), on a connection it then closes: the request is sent again, on a new connection, which a
  * balancer gives to another instance. Safe for mutations too, since nothing ran.
+ *
+ * A subgraph that cannot be reached (nothing listens: the process died or is restarting; or it answers
+ * 503 without a GraphQL body: still starting, or draining past the retries) is answered
+ * at once as a GraphQL error SERVICE_UNAVAILABLE, which clients get as a 503 with Retry-After, instead
+ * of an internal error; so is a subgraph's own admission control refusing the request (503 OVERLOADED,
+ * passed on with its code like a 400's errors).
  */
 export async function subgraphFetch(url: string, init?: RequestInit): Promise<Response> {
-  let response = await fetch(url, init);
-  for (let retry = 0; retry < DRAIN_RETRIES && (await refusedWhileDraining(response)); retry++)
+  let response: Response;
+  try {
     response = await fetch(url, init);
-  if (response.status !== 400 || !(response.headers.get('content-type') ?? '').includes('json'))
+    for (let retry = 0; retry < DRAIN_RETRIES && (await refusedWhileDraining(response)); retry++)
+      response = await fetch(url, init);
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    return unreachable();
+  }
+  if (
+    (response.status !== 400 && response.status !== 503) ||
+    !(response.headers.get('content-type') ?? '').includes('json')
+  )
     return response;
   const text = await response.text();
   try {
     const body = JSON.parse(text) as { errors?: unknown };
     if (Array.isArray(body.errors)) return new Response(text, { status: 200, headers: response.headers });
+    // A subgraph still starting (503 STARTING), or still draining after the retries: not there yet.
+    if (response.status === 503) return unreachable();
   } catch {
     // not a GraphQL body: fall through to the gateway's own handling of the 400
   }
@@ -128,6 +155,34 @@ export async function subgraphFetch(url: string, init?: RequestInit): Promise<Re
     statusText: response.statusText,
     headers: response.headers,
   });
+}
+
+/** Connection failures: nothing listens at the subgraph's address, or the connection broke before an answer. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
+function isUnreachable(error: unknown): boolean {
+  // undici's fetch rejects with TypeError('fetch failed') whose cause holds the socket error.
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' && UNREACHABLE_CODES.has(cause.code);
+}
+
+function unreachable(): Response {
+  const body = JSON.stringify({
+    errors: [
+      {
+        message: 'a part of the store is unreachable (a subgraph is down or restarting); retry shortly',
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      },
+    ],
+  });
+  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
 /** Whether `response` is a draining server's refusal (HttpServer: 503, type SHUTTING_DOWN); consumes it if so. */
@@ -145,15 +200,17 @@ async function refusedWhileDraining(response: Response): Promise<boolean> {
 
 /**
  * A subgraph over HTTP: forwards the request id and, with authentication on, the caller as an internal
- * token signed for the subgraph (the client's own credentials never leave the gateway).
+ * token signed for the subgraph (the client's own credentials never leave the gateway); with tracing
+ * on, each request in a client span whose W3C `traceparent` goes along.
  */
 export function remoteDataSource(
   url: string,
   internal?: InternalTokens,
+  tracing?: { readonly tracer: Tracer; readonly name: string },
 ): GraphQLDataSource<OperationContext> {
   return new RemoteGraphQLDataSource<OperationContext>({
     url,
-    fetcher: subgraphFetch,
+    fetcher: tracing ? tracedFetch(subgraphFetch, tracing.name, tracing.tracer) : subgraphFetch,
     async willSendRequest({ request, context }) {
       if ('requestId' in context && typeof context.requestId === 'string')
         request.http?.headers.set('x-request-id', context.requestId);

@@ -12,9 +12,12 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** `/health`: the process is alive (no dependency is consulted). */
-export function health(res: ServerResponse): void {
-  json(res, 200, { status: 'ok' });
+/**
+ * `/health`: the process is alive (no dependency is consulted), with what it knows of its optional
+ * dependencies (the cache tier: Redis down is degraded latency, not ill health, so still 200).
+ */
+export function health(res: ServerResponse, details: Record<string, unknown> = {}): void {
+  json(res, 200, { status: 'ok', ...details });
 }
 
 /** `/ready`: every dependency answers within `timeoutMs`; 503 names the ones that do not. */

@@ -1,5 +1,5 @@
 import type { ObjectsConfig } from '../lib/config/config.js';
-import type { FilesystemObjectStore, ObjectStore } from '../lib/objects/index.js';
+import type { FilesystemObjectStore, ObjectStore, ObjectStoredListener } from '../lib/objects/index.js';
 import { createObjectStore } from '../lib/objects/index.js';
 import type { StorageBackendSpec } from '../subgraphs/media/index.js';
 import { isClientDisconnect } from './http/client-disconnect.js';
@@ -16,6 +16,8 @@ export async function openObjectStorage(
   config: ObjectsConfig,
   publicUrl: string,
   log: Logger,
+  /** Told each uploaded object's true size (filesystem store): the index records it for storage analytics. */
+  onStored?: ObjectStoredListener,
 ): Promise<ObjectStorage> {
   if (config.kind === 'filesystem') {
     const store = await createObjectStore({
@@ -23,6 +25,7 @@ export async function openObjectStorage(
       root: config.root,
       publicBaseUrl: publicUrl,
       signingKeyPath: config.signingKeyPath,
+      onStored,
       // The endpoint answers these with a 500 and no details; the cause goes to the log, except for a
       // client that went away mid-transfer, which broke the request, not the store.
       onError: (err, req, res) => {

@@ -1,19 +1,29 @@
 import type { AddressInfo } from 'node:net';
 import type { Config, Role } from '../lib/config/config.js';
+import type { CoherentCache } from '../lib/cache/index.js';
 import { ConfigError, isLoopback } from '../lib/config/config.js';
+import type { OutboxEvent } from '../lib/executor/index.js';
+import { eventDependencies } from '../subgraphs/media/domain/cache-dependencies.js';
 import { HttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
+import { QueryMonitor } from '../lib/executor/index.js';
 import { Metrics } from './metrics.js';
+import { registerStoreState } from './store-state-metrics.js';
 import { authenticationFor } from './parts/authentication.js';
+import { startCache } from './parts/cache.js';
 import { openDatabase } from './parts/database.js';
 import { startEvents } from './parts/events.js';
 import { startGraphQL } from './parts/graphql.js';
+import { exportRoutes } from './parts/exports.js';
 import { openObjectStoragePart } from './parts/object-storage.js';
 import { Parts } from './parts/part.js';
 import { startSubgraphs } from './parts/subgraphs.js';
 import type { Transports } from './parts/transports.js';
 import { startTransports } from './parts/transports.js';
 import { backgroundWorkers } from './parts/workers.js';
+import { RequestSpans } from './tracing/request-spans.js';
+import { traceStatements } from './tracing/statement-spans.js';
+import { activeTracer } from './tracing/tracing.js';
 
 /** A started process of one role: where it listens, and how to stop it gracefully. */
 export interface RunningService {
@@ -30,14 +40,14 @@ export interface RunningService {
  * Starts one role: `embedded` (everything in one process: both subgraphs in process behind the gateway,
  * the object store endpoint, the background workers), or one role of distributed mode (`gateway` over
  * HTTP subgraphs, `media`, `analytics`). The same parts, chosen by configuration, started in this order:
- * configuration → database → events → object storage → subgraphs → GraphQL server (gateway) →
+ * configuration → database → cache → events → object storage → subgraphs → GraphQL server (gateway) →
  * transports → background workers. The port opens first (the URLs handed out need it); routes are bound
  * once the transports start, and requests before that are answered 503.
  *
  * Shutdown, the order written once (docs/architecture.md, "Shutdown"): the transports drain first (the
  * HTTP drain begins at once and graphql-ws connections are closed with 1001 meanwhile); once no
  * connection is left, the other parts stop in reverse start order: background workers, GraphQL server,
- * subgraphs, object storage, events, and the database last, when nothing uses it.
+ * subgraphs, object storage, events, the cache (after every write's invalidation), and the database last, when nothing uses it.
  */
 export async function startService(
   config: Config,
@@ -47,8 +57,18 @@ export async function startService(
   const { log, version } = options;
   refuseUnauthenticatedExposure(config);
   const metrics = new Metrics(role);
-  const http = new HttpServer(log, metrics);
-  const address = await http.listen(config.http.host, config.http.port);
+  // Off unless configured (OTEL_EXPORTER_OTLP_*): then nothing below is wrapped. A process hosting
+  // several services (tests) may install tracing itself before starting them.
+  // The SDK's exporters load only when tracing is configured (idle RSS, issue 15 §3).
+  const tracing = config.tracing
+    ? (await import('./tracing/from-config.js')).startTracing(config.tracing, role, version)
+    : undefined;
+  const tracer = activeTracer();
+  const http = new HttpServer(log, metrics, {}, config.admission, tracer && new RequestSpans(tracer));
+  const address = await http.listen(config.http.host, config.http.port).catch(async (error: unknown) => {
+    await tracing?.shutdown();
+    throw error;
+  });
   const url = urlOf(address);
   const publicUrl = publicUrlOf(config, address);
   const parts = new Parts(log);
@@ -56,11 +76,37 @@ export async function startService(
   const stop = async (timeoutMs: number) => {
     await (transports ? transports.drain(timeoutMs) : http.close(timeoutMs));
     await parts.stopAll();
+    // Last: the spans of the requests answered during the drain are exported too.
+    await tracing?.shutdown();
   };
   try {
-    const database = parts.add(await openDatabase(config, role));
-    const events = parts.add(startEvents(database.executor, role, log));
-    const objects = parts.add(await openObjectStoragePart(config, role, publicUrl, log));
+    // Every statement is timed into tams_db_query_seconds (and kept for the slowest-queries report).
+    const queries = new QueryMonitor();
+    metrics.watchQueries(queries);
+    if (tracer) traceStatements(queries, tracer);
+    const database = parts.add(await openDatabase(config, role, queries));
+    metrics.watchReadEndpoints(() => database.readEndpoints());
+    const cache = parts.add(startCache(config, role, log, metrics, database.changeVersion));
+    const events = parts.add(
+      startEvents(database.executor, role, log, {
+        redisUrl: config.redisUrl,
+        pollMs: config.outboxPollMs,
+        metrics,
+        ...(cache.coherent ? { beforePublish: invalidateFor(cache.coherent) } : {}),
+      }),
+    );
+    // Outbox, webhook, deletion and disk gauges, read when /metrics is scraped (docs/operations.md).
+    registerStoreState(metrics.registry, {
+      executor: database.executor,
+      storeWide: role === 'embedded' || role === 'media',
+      feed: events.feed,
+      disk:
+        config.database.kind === 'sqlite'
+          ? { dataDir: config.dataDir, databaseFile: config.database.path }
+          : undefined,
+      onError: (err: unknown) => log.warn({ err }, 'metrics: reading the store state failed'),
+    });
+    const objects = parts.add(await openObjectStoragePart(config, role, publicUrl, log, database.executor));
     const subgraphs = parts.add(
       await startSubgraphs({
         config,
@@ -70,17 +116,38 @@ export async function startService(
         executor: database.executor,
         storage: objects.storage,
         events,
+        cache: cache.coherent,
+        queries,
       }),
     );
-    const auth = await authenticationFor(config, role, database.executor);
-    const graphql = parts.add(await startGraphQL({ config, role, subgraphs, auth, log, metrics }));
+    const auth = await authenticationFor(config, role, database.executor, cache.coherent);
+    const graphql = parts.add(
+      await startGraphQL({ config, role, subgraphs, auth, cache, log, metrics, tracer }),
+    );
     transports = startTransports({
       http,
       graphql,
       authenticator: auth.authenticator,
       events,
-      routes: objects.routes,
+      routes: [...objects.routes, exportRoutes({ config, role, subgraphs, auth, log })],
       checks: [...database.checks, ...graphql.checks],
+      health: () => {
+        const endpoints = database.readEndpoints();
+        return {
+          cache: cache.health(),
+          ...(endpoints.length
+            ? {
+                readEndpoints: endpoints.map((e) => ({
+                  name: e.name,
+                  up: e.up,
+                  reason: e.reason,
+                  lagSeconds: e.lagSeconds,
+                  inFlight: e.inFlight,
+                })),
+              }
+            : {}),
+        };
+      },
       publicUrl,
       log,
       metrics,
@@ -98,6 +165,11 @@ export async function startService(
     await stop(0);
     throw error;
   }
+}
+
+/** The bus follower's backstop: what each published event names is invalidated before it is published. */
+function invalidateFor(cache: CoherentCache): (events: readonly OutboxEvent[]) => Promise<void> {
+  return (events) => cache.invalidate(eventDependencies(events));
 }
 
 /** Also checked when the configuration is loaded; repeated here because this is where the port opens. */

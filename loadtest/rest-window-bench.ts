@@ -12,7 +12,6 @@
  *
  * Progress goes to stderr; the table and one final JSON line to stdout.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +26,8 @@ import { formatTimeRange, formatTimestamp, parseTimeRange } from '../lib/tams/in
 import { segmentGetUrls } from '../subgraphs/media/domain/get-urls.js';
 import { createMediaSubgraph } from '../subgraphs/media/index.js';
 import { bearer, createToken } from '../test/support/admin-token.js';
+import { StoreClient } from './bench/store-client.js';
+import { windowPath } from './k6/lib/scenarios.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -67,39 +68,14 @@ function send(
   });
 }
 
-async function must(method: string, path: string, body?: unknown): Promise<unknown> {
-  const { status, text } = await send(service.url, method, path, body);
-  if (status >= 300) throw new Error(`${method} ${path}: ${status} ${text}`);
-  return text ? (JSON.parse(text) as unknown) : undefined;
-}
-
-// A flow of SEGMENTS one-second segments, each on its own object.
-const flowId = randomUUID();
-await must('PUT', `/flows/${flowId}`, {
-  id: flowId,
-  source_id: randomUUID(),
-  format: 'urn:x-nmos:format:video',
-  codec: 'video/h264',
-  container: 'video/mp2t',
-  essence_parameters: { frame_width: 1920, frame_height: 1080, frame_rate: { numerator: 25 } },
-});
-for (let start = 0; start < SEGMENTS; start += 500) {
-  const count = Math.min(500, SEGMENTS - start);
-  const allocation = (await must('POST', `/flows/${flowId}/storage`, { limit: count })) as {
-    media_objects: { object_id: string }[];
-  };
-  await must(
-    'POST',
-    `/flows/${flowId}/segments`,
-    allocation.media_objects.map((o, i) => ({
-      object_id: o.object_id,
-      timerange: `[${start + i}:0_${start + i + 1}:0)`,
-    })),
-  );
-}
+// A flow of SEGMENTS one-second segments, each on its own object, seeded as `npm run bench` seeds.
+const seeder = new StoreClient(service.url, auth);
+const flowId = await seeder.createFlow('rest window bench');
+await seeder.seedSegments(flowId, SEGMENTS);
+await seeder.close();
 const middle = Math.floor(SEGMENTS / 2);
 const window = `[${middle}:0_${middle + 10}:0)`;
-const restPath = `/flows/${flowId}/segments?limit=10&timerange=${encodeURIComponent(window)}`;
+const restPath = windowPath(flowId, SEGMENTS);
 say(`flow of ${SEGMENTS} segments ready; window ${window}`);
 
 // The baseline: the same three reads (flow, segment window, objects) and presigning, no GraphQL, no shim.

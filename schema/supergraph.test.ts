@@ -47,13 +47,31 @@ describe('the supergraph', () => {
     ).toBe(true);
   });
 
-  it('serves Flow.stats from analytics beside Flow.segments from media', () => {
-    expect(fieldsOf('Flow')).toEqual(expect.arrayContaining(['id', 'source', 'segments', 'stats']));
-    expect(fieldsOf('FlowStats')).toEqual(['segmentCount']);
+  it('serves Flow.stats and the other analytics fields beside Flow.segments from media', () => {
+    expect(fieldsOf('Flow')).toEqual(
+      expect.arrayContaining([
+        'id',
+        'source',
+        'segments',
+        'stats',
+        'coverage',
+        'timeline',
+        'segmentDurationStats',
+        'ingest',
+      ]),
+    );
+    expect(fieldsOf('FlowStats')).toEqual([
+      'segmentCount',
+      'totalDuration',
+      'firstStart',
+      'lastEnd',
+      'lagSeconds',
+      'ingestRate',
+    ]);
   });
 
-  it('exposes every Query and Mutation root field of media, and no federation internals', () => {
-    expect(fieldsOf('Query')).toEqual(mediaRootFields('Query'));
+  it('exposes every Query and Mutation root field of media and analytics, and no federation internals', () => {
+    expect(fieldsOf('Query')).toEqual(['analytics', ...mediaRootFields('Query')]);
     expect(fieldsOf('Mutation')).toEqual(mediaRootFields('Mutation'));
     expect(fieldsOf('Query')).toEqual(expect.arrayContaining(['flows', 'flow', 'sources', 'source']));
     expect(api.getType('_Entity')).toBeUndefined();

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { CacheSpace, CoherentCache } from '../../lib/cache/index.js';
 import type { Executor } from '../../lib/executor/index.js';
 import { and, eq, isNull } from '../../lib/executor/index.js';
 import type { Caller } from './caller.js';
+import { API_TOKENS_DEPENDENCY, PRINCIPALS_DEPENDENCY, VERIFIED_TOKEN_TTL_MS } from './credential-cache.js';
 import type { PrincipalInfo } from './principals.js';
 import { PrincipalError, storedScopes } from './principals.js';
 import type { Scope } from './scopes.js';
@@ -29,6 +31,16 @@ export interface ApiTokenInfo {
   readonly lastUsed: Date | null;
 }
 
+/** A live token as verification needs it: what the shared cache keeps, keyed by the token's hash. */
+interface VerifiedToken {
+  readonly id: string;
+  readonly principal: string;
+  /** The token's scopes within its principal's, as of the lookup. */
+  readonly scopes: readonly Scope[];
+  readonly expires: Date | null;
+  readonly lastUsed: Date | null;
+}
+
 const hashOf = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export function looksLikeApiToken(token: string): boolean {
@@ -36,10 +48,21 @@ export function looksLikeApiToken(token: string): boolean {
 }
 
 export class ApiTokens {
+  private readonly verified: CacheSpace<VerifiedToken> | undefined;
+  /** When this process last wrote `last_used` per token id (a cached token's own value may be older). */
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  /**
+   * With `cache` (the replicas' shared cache), verified tokens are served from it; revocation, and any
+   * change of a principal, invalidates them on every replica before it is acknowledged.
+   */
   constructor(
     private readonly executor: Executor,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly cache?: CoherentCache,
+  ) {
+    this.verified = cache?.space<VerifiedToken>({ name: 'api-token.v1', ttlMs: VERIFIED_TOKEN_TTL_MS });
+  }
 
   /**
    * Creates a token for a principal, narrowed to `scopes` (which the principal must hold). The token is
@@ -115,11 +138,12 @@ export class ApiTokens {
 
   /** Revokes a token by id; true when a live token was revoked. Takes effect on the next request. */
   async revoke(id: string): Promise<boolean> {
-    return (
+    const revoked =
       (await this.executor.update('api_tokens', and(eq('id', id), isNull('revoked')), {
         revoked: this.now(),
-      })) > 0
-    );
+      })) > 0;
+    if (revoked) await this.cache?.invalidate([API_TOKENS_DEPENDENCY]);
+    return revoked;
   }
 
   async count(): Promise<number> {
@@ -129,20 +153,38 @@ export class ApiTokens {
   /** The caller a token stands for, or null when it is unknown, revoked, expired or its principal disabled. */
   async verify(token: string): Promise<Caller | null> {
     if (!TOKEN.test(token)) return null;
-    const [row] = await this.executor.lookup('api_tokens', 'token_hash', [hashOf(token)]);
+    const hash = hashOf(token);
+    const found = this.verified
+      ? ((
+          await this.verified.loadMany(
+            [{ key: hash, deps: [API_TOKENS_DEPENDENCY, PRINCIPALS_DEPENDENCY] }],
+            async () => [(await this.lookup(hash)) ?? undefined],
+          )
+        )[0] ?? null)
+      : await this.lookup(hash);
     const now = this.now();
-    if (!row || row.revoked !== null || (row.expires !== null && row.expires <= now)) return null;
+    if (!found || (found.expires !== null && found.expires <= now)) return null;
+    const lastUsed = Math.max(found.lastUsed?.getTime() ?? 0, this.lastUsedWritten.get(found.id) ?? 0);
+    if (now.getTime() - lastUsed > LAST_USED_RESOLUTION_MS) {
+      this.lastUsedWritten.set(found.id, now.getTime());
+      if (this.lastUsedWritten.size > 10_000)
+        this.lastUsedWritten.delete(this.lastUsedWritten.keys().next().value!);
+      await this.executor.update('api_tokens', eq('id', found.id), { last_used: now });
+    }
+    return { principal: found.principal, scopes: new Set(found.scopes), scheme: 'api-token' };
+  }
+
+  /** The live token with this hash (revoked or disabled: none), from the database. */
+  private async lookup(hash: string): Promise<VerifiedToken | null> {
+    const [row] = await this.executor.lookup('api_tokens', 'token_hash', [hash]);
+    if (!row || row.revoked !== null) return null;
     const [principal] = await this.executor.lookup('principals', 'id', [row.principal_id], {
       columns: ['name', 'scopes', 'disabled'],
     });
     if (!principal || principal.disabled) return null;
     // A token grants its own scopes, and never more than its principal holds now.
     const held = new Set(storedScopes(principal.scopes));
-    const scopes = new Set(
-      (row.scopes === null ? [...held] : storedScopes(row.scopes)).filter((s) => held.has(s)),
-    );
-    if (row.last_used === null || now.getTime() - row.last_used.getTime() > LAST_USED_RESOLUTION_MS)
-      await this.executor.update('api_tokens', eq('id', row.id), { last_used: now });
-    return { principal: principal.name, scopes, scheme: 'api-token' };
+    const scopes = (row.scopes === null ? [...held] : storedScopes(row.scopes)).filter((s) => held.has(s));
+    return { id: row.id, principal: principal.name, scopes, expires: row.expires, lastUsed: row.last_used };
   }
 }

@@ -1,8 +1,10 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Semaphore } from 'async-mutex';
+import type { CoherentCache } from '../../lib/cache/index.js';
 import type { Executor } from '../../lib/executor/index.js';
 import { eq } from '../../lib/executor/index.js';
 import type { Caller } from './caller.js';
+import { API_TOKENS_DEPENDENCY, PRINCIPALS_DEPENDENCY } from './credential-cache.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import type { Scope } from './scopes.js';
 import { SCOPES, scopeOf } from './scopes.js';
@@ -58,9 +60,11 @@ export class Principals {
   private readonly verified = new Map<string, number>();
   private readonly cacheKey = randomBytes(32);
 
+  /** With `cache` (the replicas' shared cache), every change invalidates the tokens verified from it. */
   constructor(
     private readonly executor: Executor,
     private readonly now: () => Date = () => new Date(),
+    private readonly cache?: CoherentCache,
   ) {}
 
   static checkName(name: string): void {
@@ -109,11 +113,14 @@ export class Principals {
       ]);
       return true;
     });
+    await this.cache?.invalidate([PRINCIPALS_DEPENDENCY]);
     return { created, principal: (await this.get(name))! };
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<boolean> {
-    return (await this.executor.update('principals', eq('name', name), { disabled })) > 0;
+    const changed = (await this.executor.update('principals', eq('name', name), { disabled })) > 0;
+    if (changed) await this.cache?.invalidate([PRINCIPALS_DEPENDENCY]);
+    return changed;
   }
 
   async list(): Promise<PrincipalInfo[]> {
@@ -127,13 +134,15 @@ export class Principals {
 
   /** Removes a principal and its tokens. */
   async remove(name: string): Promise<boolean> {
-    return this.executor.transaction(async (tx) => {
+    const removed = await this.executor.transaction(async (tx) => {
       const [row] = await tx.lookup('principals', 'name', [name], { columns: ['id'] });
       if (!row) return false;
       await tx.delete('api_tokens', eq('principal_id', row.id));
       await tx.delete('principals', eq('id', row.id));
       return true;
     });
+    if (removed) await this.cache?.invalidate([PRINCIPALS_DEPENDENCY, API_TOKENS_DEPENDENCY]);
+    return removed;
   }
 
   async count(): Promise<number> {

@@ -1,11 +1,18 @@
 import { buildASTSchema, parse } from 'graphql';
 import type { OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { REST_ROUTES } from '../rest/routes/index.js';
+import { EXPORT_PATHS } from '../export/export-sources.js';
+import { EXTENSION_ROUTES, REST_ROUTES } from '../rest/routes/index.js';
 import { loadSdl } from '../../subgraphs/sdl.js';
 import type { Caller } from './caller.js';
 import { requirementsOf, rootFields } from './operation-scopes.js';
-import { allows, GRAPHQL_SCOPES, REST_SCOPES, restRequirement } from './scope-rules.js';
+import {
+  allows,
+  GRAPHQL_SCOPES,
+  REST_EXTENSION_SCOPES,
+  REST_SCOPES,
+  restRequirement,
+} from './scope-rules.js';
 import type { Scope } from './scopes.js';
 
 const caller = (...scopes: Scope[]): Caller => ({
@@ -21,6 +28,21 @@ describe('the scope table', () => {
       Object.keys(methods).map((m) => `${m} ${path}`),
     );
     expect(table.sort()).toEqual(served.sort());
+  });
+
+  it('names every extension route (analytics paths, Arrow exports) and nothing else', () => {
+    const served = [
+      ...EXTENSION_ROUTES.flatMap((r) => Object.keys(r.methods).map((m) => `${m} ${r.path}`)),
+      ...Object.values(EXPORT_PATHS).map((path) => `GET ${path}`),
+    ];
+    const table = Object.entries(REST_EXTENSION_SCOPES).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m} ${path}`),
+    );
+    expect(table.sort()).toEqual(served.sort());
+    // The segment export reads what the segment listing reads.
+    expect(restRequirement(EXPORT_PATHS.flowSegments, 'GET')).toBe(
+      restRequirement('/flows/{flowId}/segments', 'GET'),
+    );
   });
 
   it('names every root field of the supergraph', () => {

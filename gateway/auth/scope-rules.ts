@@ -49,9 +49,23 @@ export const REST_SCOPES: Readonly<Record<string, Readonly<Partial<Record<RestMe
   '/flow-delete-requests/{request-id}': { GET: 'delete' },
 };
 
-/** The REST requirement of a route and method; undefined (refuse) for anything not in the table. */
+/** Routes beyond 7.0 (the analytics paths of the replaced system, the Arrow exports). */
+export const REST_EXTENSION_SCOPES: Readonly<
+  Record<string, Readonly<Partial<Record<RestMethod, Requirement>>>>
+> = {
+  '/analytics/flow-usage': { GET: 'read' },
+  '/analytics/storage-usage': { GET: 'read' },
+  '/analytics/time-range-analysis': { GET: 'read' },
+  // Arrow exports (gateway/export): what reading the same data through REST or GraphQL needs.
+  '/export/flows/{flowId}/segments': { GET: 'read' },
+  '/export/analytics/flow-usage': { GET: 'read' },
+};
+
+/** The REST requirement of a route and method; undefined (refuse) for anything not in the tables. */
 export function restRequirement(path: string, method: string): Requirement | undefined {
-  return REST_SCOPES[path]?.[(method === 'HEAD' ? 'GET' : method) as RestMethod];
+  return (REST_SCOPES[path] ?? REST_EXTENSION_SCOPES[path])?.[
+    (method === 'HEAD' ? 'GET' : method) as RestMethod
+  ];
 }
 
 /**
@@ -76,6 +90,10 @@ export const GRAPHQL_SCOPES: Readonly<
     webhooks: 'read',
     flowDeleteRequests: 'admin',
     flowDeleteRequest: 'delete',
+    // The store's event feed: what flows and sources changed, as a reader may list them anyway.
+    storeEvent: 'read',
+    // Figures about flows and objects a reader may list anyway (the analytics subgraph).
+    analytics: 'read',
     // Federation's entry points on a subgraph: only the gateway calls them, for a root field it checked.
     _entities: 'any',
     _service: 'any',
@@ -99,10 +117,13 @@ export const GRAPHQL_SCOPES: Readonly<
     registerWebhook: 'write',
     setServiceInfo: 'admin',
   },
-  // Each event runs the entity's Query lookup (flow, source), which needs the same scope.
+  // Each event runs the field's Query lookup (flow, source, storeEvent, analytics): the same scope.
   Subscription: {
     __typename: 'any',
     flowUpdated: 'read',
     sourceUpdated: 'read',
+    flowStats: 'read',
+    storeEvents: 'read',
+    storeTotals: 'read',
   },
 };

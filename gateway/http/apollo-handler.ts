@@ -51,6 +51,7 @@ export async function serveGraphQL<TContext extends BaseContext>(
   res.statusCode = response.status ?? 200;
   for (const [name, value] of response.headers) res.setHeader(name, value);
   if (response.body.kind === 'complete') {
+    if (res.statusCode === 200 && whollyUnavailable(response.body.string)) res.statusCode = 503;
     res.end(response.body.string);
     return;
   }
@@ -60,6 +61,26 @@ export async function serveGraphQL<TContext extends BaseContext>(
     res.write(chunk);
   }
   res.end();
+}
+
+/**
+ * Whether a result failed only because a part of the store is down (every error SERVICE_UNAVAILABLE, no
+ * data): answered 503 (with Retry-After, server.ts) so that clients and balancers retry it as they retry
+ * any other 503, rather than take a 200. A partial result keeps its 200. The text is searched before it
+ * is parsed, so results without that code cost nothing.
+ */
+function whollyUnavailable(text: string): boolean {
+  if (!text.includes('"SERVICE_UNAVAILABLE"')) return false;
+  try {
+    const result = JSON.parse(text) as { data?: Record<string, unknown> | null; errors?: unknown };
+    const errors = Array.isArray(result.errors)
+      ? (result.errors as { extensions?: { code?: unknown } }[])
+      : [];
+    const noData = !result.data || Object.values(result.data).every((v) => v === null);
+    return noData && errors.length > 0 && errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE');
+  } catch {
+    return false;
+  }
 }
 
 /** A 400 with a GraphQL error body, as Apollo answers requests it cannot run. */

@@ -37,3 +37,24 @@ export function sendError(
   });
   res.end(body);
 }
+
+/** Writes a GraphQL response holding one error with `code` (graphql-over-http's shape for a refusal). */
+export function sendGraphQLError(
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}

@@ -2,23 +2,33 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { finished } from 'node:stream';
+import { withReadScope } from '../../lib/executor/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { disconnectCode, isClientDisconnect } from './client-disconnect.js';
 import { ConnectionDrain } from './connection-drain.js';
 import { SAFE_INTERNAL_MESSAGE } from '../error-codes.js';
-import { HttpError, sendError } from './errors.js';
+import type { AdmissionLimits, RejectReason } from './admission.js';
+import { Admission, refusalMessage, UNBOUNDED } from './admission.js';
+import { HttpError, sendError, sendGraphQLError } from './errors.js';
 import { requestIdOf } from './request-id.js';
+import type { RequestSpans } from '../tracing/request-spans.js';
+import { retryAfterOn503 } from './retry-after.js';
 
 /** One entry of the routing table: a fixed route class (for metrics) and the paths it serves. */
 export interface Route {
   readonly name: string;
   matches(path: string): boolean;
+  /** The `path` label of the request metrics: a bounded template (REST: the 7.0 path); the name when absent. */
+  pathLabel?(path: string): string;
   handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> | void;
 }
 
 /** What a request that arrives while the server drains is told to wait before retrying (seconds). */
 export const DRAIN_RETRY_AFTER_SECONDS = 1;
+
+/** Routes never refused by admission control: an orchestrator must see the state of an overloaded process. */
+const ALWAYS_ADMITTED: ReadonlySet<string> = new Set(['health', 'ready', 'metrics']);
 
 /** nginx's status for a request whose client closed the connection before it was answered. */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -31,12 +41,18 @@ export class HttpServer {
   private routes: readonly Route[] | null = null;
   readonly server: Server;
   private readonly connections: ConnectionDrain;
+  readonly admission: Admission;
 
   constructor(
     private readonly log: Logger,
     private readonly metrics: Metrics,
     timeouts: { idleMs?: number; headersMs?: number; keepAliveMs?: number } = {},
+    limits: AdmissionLimits = UNBOUNDED,
+    /** With tracing on: a server span per request (gateway/tracing). */
+    private readonly spans?: RequestSpans,
   ) {
+    this.admission = new Admission(limits);
+    metrics.watchAdmission(this.admission);
     const headersMs = timeouts.headersMs ?? 60_000;
     // Checked this often (Node's default is 30 s, so a 60 s limit could be 90 s in practice).
     this.server = createServer(
@@ -53,6 +69,8 @@ export class HttpServer {
     // a drain also keeps idle connections this long (connection-drain.ts).
     this.server.keepAliveTimeout = timeouts.keepAliveMs ?? 5_000;
     this.connections = new ConnectionDrain(this.server, log);
+    this.server.once('listening', () => this.admission.start());
+    this.server.once('close', () => this.admission.stop());
   }
 
   /** Whether a drain has begun (requests are answered 503 from then on). */
@@ -83,7 +101,10 @@ export class HttpServer {
     // The path only: query strings may carry credentials (access_token) and never reach a log.
     const path = (req.url ?? '/').split('?')[0]!;
     const route = this.routes?.find((r) => r.matches(path));
+    const template = route?.pathLabel?.(path);
+    const span = this.spans?.begin(req, path, route?.name, template, requestId);
     let failure: unknown;
+    let admitted = false;
     try {
       if (this.connections.draining) {
         // Nothing runs for it, so a retry is always safe. The body is read (and dropped) first: answering
@@ -97,9 +118,23 @@ export class HttpServer {
           { 'retry-after': String(DRAIN_RETRY_AFTER_SECONDS) },
         );
       }
-      if (!this.routes) throw new HttpError(503, 'STARTING', 'the server is starting; retry shortly');
+      if (!this.routes)
+        throw new HttpError(503, 'STARTING', 'the server is starting; retry shortly', {
+          'retry-after': String(this.admission.limits.retryAfterSeconds),
+        });
       if (!route) throw new HttpError(404, 'NOT_FOUND', `nothing is served at ${path.slice(0, 200)}`);
-      await route.handle(req, res, requestId);
+      if (!ALWAYS_ADMITTED.has(route.name)) {
+        const refused = this.admission.admit();
+        if (refused) {
+          await this.refuse(req, res, route, refused);
+          return;
+        }
+        admitted = true;
+        retryAfterOn503(res, this.admission.limits.retryAfterSeconds);
+      }
+      // One read scope per request: its reads may use standbys, never older than acknowledged writes.
+      const handle = () => withReadScope(() => route.handle(req, res, requestId));
+      await (span ? span.within(handle) : handle());
     } catch (error) {
       failure = error;
       if (error instanceof HttpError) sendError(res, error.status, error.type, error.message, error.headers);
@@ -108,11 +143,18 @@ export class HttpServer {
         sendError(res, 500, 'INTERNAL_SERVER_ERROR', SAFE_INTERNAL_MESSAGE);
       }
     } finally {
+      if (admitted) this.admission.release();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // Not answered in full because the connection went away (the client aborted, or a deadline cut it).
       const aborted = !res.writableEnded && (res.destroyed || req.socket.destroyed);
       const status = aborted && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
-      const labels = { method: req.method ?? '?', route: route?.name ?? 'none', status: String(status) };
+      const labels = {
+        method: req.method ?? '?',
+        route: route?.name ?? 'none',
+        path: template ?? route?.name ?? 'none',
+        status: String(status),
+      };
+      span?.end(status, failure);
       this.metrics.httpDuration.observe(labels, seconds);
       const ms = Math.round(seconds * 1000);
       this.log.info(
@@ -131,6 +173,18 @@ export class HttpServer {
           'the connection closed before the response was complete',
         );
     }
+  }
+
+  /**
+   * Answers a request admission control refused: 503 + Retry-After, a TAMS error body (a GraphQL error
+   * with code OVERLOADED on /graphql). The body is read and dropped first, as a draining server does.
+   */
+  private async refuse(req: IncomingMessage, res: ServerResponse, route: Route, reason: RejectReason) {
+    this.metrics.httpRejected.inc({ reason });
+    await discardBody(req);
+    const headers = { 'retry-after': String(this.admission.limits.retryAfterSeconds) };
+    if (route.name === 'graphql') sendGraphQLError(res, 503, 'OVERLOADED', refusalMessage(reason), headers);
+    else sendError(res, 503, 'OVERLOADED', refusalMessage(reason), headers);
   }
 
   /**

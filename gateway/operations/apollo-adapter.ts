@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { PARSE_OPTIONS, queryHash } from './document-cache.js';
 import type { OperationContext } from './execution.js';
+import type { PersistedQueryStore } from './persisted-queries.js';
 import type { OperationPipeline } from './pipeline.js';
 
 /**
@@ -16,10 +17,16 @@ import type { OperationPipeline } from './pipeline.js';
  */
 export function apolloAdapter(
   pipeline: OperationPipeline,
-  options: { readonly log: Logger; readonly metrics: Metrics },
+  options: {
+    readonly log: Logger;
+    readonly metrics: Metrics;
+    /** Where automatic persisted queries are kept (persisted-queries.ts); default: Apollo's, in process. */
+    readonly persistedQueries?: PersistedQueryStore;
+  },
 ): ApolloServer<OperationContext> {
   return new ApolloServer<OperationContext>({
     schema: pipeline.schema,
+    ...(options.persistedQueries ? { persistedQueries: { cache: options.persistedQueries } } : {}),
     dangerouslyDisableValidation: true,
     documentStore: pipeline.documents.asDocumentStore(),
     parseOptions: PARSE_OPTIONS,

@@ -1,6 +1,7 @@
 import type { GatewayConfig } from '@apollo/gateway';
 import type { DocumentNode, ExecutionResult, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { execute, GraphQLError, validate } from 'graphql';
+import { GraphQLError, validate } from 'graphql';
+import { compileOperation } from './compiled-operation.js';
 import type { OperationContext, PreparedOperation, Variables } from './execution.js';
 
 /** A subgraph running in this process (embedded mode): its schema and how it builds its context. */
@@ -33,7 +34,11 @@ export class DirectRoutes {
   private readonly owned = new WeakSet<DocumentNode>();
   private readonly routes = new WeakMap<OperationDefinitionNode, DirectRoute | null>();
 
-  constructor(private readonly subgraphs: ReadonlyMap<string, LocalSubgraph>) {}
+  constructor(
+    private readonly subgraphs: ReadonlyMap<string, LocalSubgraph>,
+    /** Wraps each route once, when it is made (tracing: a span per run). */
+    private readonly wrap: (route: DirectRoute, subgraph: string) => DirectRoute = (route) => route,
+  ) {}
 
   /** Marks a document as the server's own (done when the pipeline registers it). */
   own(document: DocumentNode): void {
@@ -53,7 +58,9 @@ export class DirectRoutes {
     const subgraph = name === undefined ? undefined : this.subgraphs.get(name);
     this.routes.set(
       operation,
-      subgraph && validate(subgraph.schema, document).length === 0 ? directRoute(name!, subgraph) : null,
+      subgraph && validate(subgraph.schema, document).length === 0
+        ? this.wrap(directRoute(name!, subgraph, document, operation.name?.value), name!)
+        : null,
     );
   };
 }
@@ -66,15 +73,16 @@ function singleFetch(plan: QueryPlan): string | undefined {
   return node.hasDefers || extra.some((list) => list?.length) ? undefined : node.serviceName;
 }
 
-function directRoute(name: string, subgraph: LocalSubgraph): DirectRoute {
+/** A route runs its operation compiled once (compiled-operation.ts) on the subgraph's schema. */
+function directRoute(
+  name: string,
+  subgraph: LocalSubgraph,
+  document: DocumentNode,
+  operationName?: string,
+): DirectRoute {
+  const run = compileOperation(subgraph.schema, document, operationName);
   return async (prepared, variables, context) => {
-    const result = await execute({
-      schema: subgraph.schema,
-      document: prepared.document,
-      operationName: prepared.operationName ?? null,
-      variableValues: variables ?? null,
-      contextValue: subgraph.context(context),
-    });
+    const result = await run(variables, subgraph.context(context));
     // Without data the request itself failed (a variable the schema refused): no subgraph error.
     if (!result.errors || result.data === undefined) return result;
     return { ...result, errors: result.errors.map((error) => asDownstreamError(error, name)) };

@@ -1,3 +1,4 @@
+import type { CoherentCache } from '../../lib/cache/index.js';
 import type { Config, Role } from '../../lib/config/config.js';
 import type { Executor } from '../../lib/executor/index.js';
 import { ApiTokens } from '../auth/api-tokens.js';
@@ -17,12 +18,14 @@ export interface Authentication {
 
 /**
  * How this role authenticates callers: not at all (TAMS_AUTH=off, loopback only), by the gateway's
- * internal tokens (a subgraph of distributed mode), or at the edge: JWTs, API tokens and principals.
+ * internal tokens (a subgraph of distributed mode), or at the edge: JWTs, API tokens and principals
+ * (API tokens verified through the replicas' shared cache when there is one).
  */
 export async function authenticationFor(
   config: Config,
   role: Role,
   executor: Executor | undefined,
+  cache?: CoherentCache,
 ): Promise<Authentication> {
   const internal = config.auth.internalSecret ? new InternalTokens(config.auth.internalSecret) : undefined;
   const notes: string[] = [];
@@ -33,8 +36,8 @@ export async function authenticationFor(
   } else if (role === 'media' || role === 'analytics') mode = { kind: 'internal', internal: internal! };
   else {
     const jwt = new JwtVerifier(config.auth.jwt);
-    const principals = new Principals(executor!);
-    mode = { kind: 'edge', jwt, tokens: new ApiTokens(executor!), principals };
+    const principals = new Principals(executor!, undefined, cache);
+    mode = { kind: 'edge', jwt, tokens: new ApiTokens(executor!, undefined, cache), principals };
     if (!jwt.enabled && (await principals.count()) === 0)
       notes.push(
         'no principals or API tokens exist yet, so nobody can call this store. Create an admin token with\n' +

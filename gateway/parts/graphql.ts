@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Config, Role } from '../../lib/config/config.js';
 import { loadSdl } from '../../subgraphs/sdl.js';
 import type { Caller } from '../auth/caller.js';
@@ -8,8 +9,10 @@ import type { ReadinessCheck } from '../health.js';
 import { CachingLocalDataSource } from '../local-data-source.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { DirectRoutes } from '../operations/index.js';
+import { DirectRoutes, persistedQueryStore } from '../operations/index.js';
+import { tracedDataSource, tracedDirectRoute } from '../tracing/subgraph-spans.js';
 import type { Authentication } from './authentication.js';
+import type { CachePart } from './cache.js';
 import type { Part } from './part.js';
 import type { Subgraphs } from './subgraphs.js';
 
@@ -25,8 +28,11 @@ export interface GraphQLInput {
   readonly role: Role;
   readonly subgraphs: Subgraphs;
   readonly auth: Authentication;
+  readonly cache: CachePart;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** With tracing on: spans of operations and subgraph fetches (gateway/tracing). */
+  readonly tracer?: Tracer;
 }
 
 /** The caller the gateway's readiness probe presents to a subgraph. */
@@ -38,10 +44,16 @@ const PROBE_CALLER: Caller = { principal: 'tams-gateway', scopes: new Set(['read
  * (gateway, whose readiness probes them), or one subgraph served alone (media, analytics).
  */
 export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
-  const { config, role, subgraphs, auth, log, metrics } = input;
+  const { config, role, subgraphs, auth, log, metrics, tracer } = input;
+  const persistedQueries = persistedQueryStore(input.cache.documents);
   if (role === 'media' || role === 'analytics') {
     const subgraph = subgraphs.local.get(role)!;
-    const server = await startSubgraphServer(subgraph.schema, (c) => subgraph.context(c), { log, metrics });
+    const server = await startSubgraphServer(subgraph.schema, (c) => subgraph.context(c), {
+      log,
+      metrics,
+      name: role,
+      ...(tracer ? { tracer } : {}),
+    });
     return { name: 'graphql', server, gateway: false, checks: [], stop: () => server.stop() };
   }
   const urls: Record<string, string | undefined> = {
@@ -51,15 +63,25 @@ export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
   const remote = role === 'gateway';
   const server = await startGateway(
     loadSdl('supergraph').text,
-    ({ name }) =>
-      remote
-        ? remoteDataSource(urls[name]!, auth.internal)
-        : new CachingLocalDataSource(subgraphs.local.get(name)!),
+    ({ name }) => {
+      if (remote) return remoteDataSource(urls[name]!, auth.internal, tracer && { tracer, name });
+      const local = new CachingLocalDataSource(subgraphs.local.get(name)!);
+      return tracer ? tracedDataSource(local, name, tracer) : local;
+    },
     {
       log,
       metrics,
+      persistedQueries,
       introspection: config.graphql.introspection,
-      ...(remote ? {} : { direct: new DirectRoutes(subgraphs.local) }),
+      ...(tracer ? { tracer } : {}),
+      ...(remote
+        ? {}
+        : {
+            direct: new DirectRoutes(
+              subgraphs.local,
+              tracer && ((route, name) => tracedDirectRoute(route, name, tracer)),
+            ),
+          }),
     },
   );
   const checks = remote

@@ -1,4 +1,6 @@
 import type { Config, Role } from '../../lib/config/config.js';
+import type { Executor } from '../../lib/executor/index.js';
+import { eq } from '../../lib/executor/index.js';
 import { HttpError } from '../http/errors.js';
 import type { Route } from '../http/server.js';
 import { under } from '../http/server.js';
@@ -20,10 +22,22 @@ export async function openObjectStoragePart(
   role: Role,
   publicUrl: string,
   log: Logger,
+  executor?: Executor,
 ): Promise<ObjectStoragePart> {
   if (role !== 'embedded' && role !== 'media')
     return { name: 'object storage', storage: undefined, routes: [], stop: stopsWithNothing };
-  const storage = await openObjectStorage(config.objects, publicUrl, log.child({ component: 'objects' }));
+  // The true size of each uploaded object goes into its index row (storage analytics read it there).
+  const onStored = executor
+    ? async (objectId: string, bytes: number) => {
+        await executor.update('objects', eq('id', objectId), { size_bytes: BigInt(bytes) });
+      }
+    : undefined;
+  const storage = await openObjectStorage(
+    config.objects,
+    publicUrl,
+    log.child({ component: 'objects' }),
+    onStored,
+  );
   const fs = storage.filesystem;
   const routes: Route[] = fs
     ? [

@@ -1,8 +1,10 @@
+import type { CoherentCache } from '../../lib/cache/index.js';
 import type { Config, Role } from '../../lib/config/config.js';
-import type { Executor } from '../../lib/executor/index.js';
+import type { Executor, QueryMonitor } from '../../lib/executor/index.js';
 import type { AnalyticsSubgraph } from '../../subgraphs/analytics/index.js';
 import { createAnalyticsSubgraph } from '../../subgraphs/analytics/index.js';
 import type { MediaSubgraph } from '../../subgraphs/media/index.js';
+import { dependenciesOf } from '../../subgraphs/media/domain/cache-dependencies.js';
 import { createMediaSubgraph } from '../../subgraphs/media/index.js';
 import type { Logger } from '../logger.js';
 import type { LocalSubgraph, OperationContext } from '../operations/index.js';
@@ -25,6 +27,10 @@ export interface SubgraphsInput {
   readonly executor: Executor | undefined;
   readonly storage: ObjectStorage | undefined;
   readonly events: Events;
+  /** The cache shared by the replicas, when there is one (parts/cache.ts). */
+  readonly cache: CoherentCache | undefined;
+  /** This process's query monitor (analytics.queryPerformance). */
+  readonly queries?: QueryMonitor;
 }
 
 /**
@@ -33,7 +39,6 @@ export interface SubgraphsInput {
  */
 export async function startSubgraphs(input: SubgraphsInput): Promise<Subgraphs> {
   const { config, role, executor, events } = input;
-  const feed = events.feed;
   const media =
     role === 'embedded' || role === 'media'
       ? await createMediaSubgraph({
@@ -44,18 +49,29 @@ export async function startSubgraphs(input: SubgraphsInput): Promise<Subgraphs> 
           runWorker: true,
           limits: { syncDeleteSegments: config.syncDeleteLimit },
           allowPrivateWebhookTargets: config.webhookAllowPrivate,
-          ...(feed ? { afterWrite: () => feed.wake() } : {}),
+          afterWrite: () => events.wake(),
+          ...(input.cache ? { cache: input.cache } : {}),
         })
       : undefined;
   const analytics =
-    role === 'embedded' || role === 'analytics' ? createAnalyticsSubgraph(executor!) : undefined;
+    role === 'embedded' || role === 'analytics'
+      ? createAnalyticsSubgraph(executor!, {
+          monitor: input.queries,
+          ...(input.cache
+            ? { cache: { cache: input.cache, flowDependencies: (id) => dependenciesOf('flow', id) } }
+            : {}),
+        })
+      : undefined;
   const local = new Map<string, LocalSubgraph>();
   if (media)
     local.set('media', {
       schema: media.schema,
-      context: (c: OperationContext) => media.createContext(c.caller.principal),
+      context: (c: OperationContext) => media.createContext(c.caller.principal, c.caller.scopes),
     });
   if (analytics)
-    local.set('analytics', { schema: analytics.schema, context: () => analytics.createContext() });
+    local.set('analytics', {
+      schema: analytics.schema,
+      context: (c: OperationContext) => analytics.createContext({ admin: c.caller.scopes.has('admin') }),
+    });
   return { name: 'subgraphs', media, analytics, local, stop: () => media?.close() ?? Promise.resolve() };
 }

@@ -1,5 +1,6 @@
 import type { Authenticator } from '../auth/authenticator.js';
 import { authenticatedGraphQL } from '../auth/http-auth.js';
+import { dashboardRoute } from '../dashboard/static-route.js';
 import type { ReadinessCheck } from '../health.js';
 import { health, ready } from '../health.js';
 import { serveGraphQL } from '../http/apollo-handler.js';
@@ -31,6 +32,8 @@ export interface TransportsInput {
   /** Routes served before every other (the object store's signed URLs, which carry their own proof). */
   readonly routes: readonly Route[];
   readonly checks: readonly ReadinessCheck[];
+  /** What `/health` reports besides liveness (the cache tier's state); never consults a dependency. */
+  readonly health?: () => Record<string, unknown>;
   readonly publicUrl: string;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -38,7 +41,7 @@ export interface TransportsInput {
 
 /**
  * The ways in: GraphQL over HTTP at /graphql, health, readiness and metrics; on the gateway also the
- * REST API and graphql-ws (same path as GraphQL). Every GraphQL operation, whatever its transport, runs
+ * REST API, graphql-ws (same path as GraphQL) and the dashboard at /dashboard. Every GraphQL operation, whatever its transport, runs
  * through the one pipeline of the GraphQL server (operations/pipeline.ts).
  */
 export function startTransports(input: TransportsInput): Transports {
@@ -53,7 +56,7 @@ export function startTransports(input: TransportsInput): Transports {
         serveGraphQL(graphql.server.http, req, res, { requestId, caller }),
       ),
     },
-    { name: 'health', matches: exact('/health'), handle: (_req, res) => health(res) },
+    { name: 'health', matches: exact('/health'), handle: (_req, res) => health(res, input.health?.()) },
     { name: 'ready', matches: exact('/ready'), handle: (_req, res) => ready(res, input.checks) },
     {
       name: 'metrics',
@@ -64,8 +67,9 @@ export function startTransports(input: TransportsInput): Transports {
       },
     },
   ];
-  // The REST routes come last: their patterns include `/`.
-  if (graphql.gateway) routes.push(restApi(pipeline, input.publicUrl, authenticator));
+  // The dashboard is a gateway's (it talks to the federated API); the REST routes come last: their
+  // patterns include `/`.
+  if (graphql.gateway) routes.push(dashboardRoute(), restApi(pipeline, input.publicUrl, authenticator));
   const feed = input.events.feed;
   const subscriptions =
     graphql.gateway && feed

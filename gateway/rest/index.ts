@@ -8,7 +8,7 @@ import { restError } from './errors.js';
 import { graphqlRunner, registerDocuments } from './graphql.js';
 import type { Method } from './router.js';
 import { allowedMethods, RestRouter } from './router.js';
-import { REST_ROUTES } from './routes/index.js';
+import { EXTENSION_ROUTES, REST_ROUTES } from './routes/index.js';
 
 /**
  * The TAMS 7.0 REST API: every route maps TAMS JSON to the variables of a typed operation
@@ -17,11 +17,16 @@ import { REST_ROUTES } from './routes/index.js';
  * rule lives in the domain, so REST and GraphQL behave alike.
  */
 export function restApi(pipeline: OperationPipeline, publicUrl: string, authenticator: Authenticator): Route {
-  const router = new RestRouter(REST_ROUTES);
+  const router = new RestRouter([...REST_ROUTES, ...EXTENSION_ROUTES]);
   registerDocuments(pipeline);
   return {
     name: 'rest',
     matches: (path) => router.match(path) !== undefined,
+    // Per-route request metrics: the 7.0 template (bounded), never the path with its ids.
+    pathLabel(path) {
+      const match = router.match(path);
+      return typeof match === 'object' ? match.route.path : 'rest';
+    },
     async handle(req, res, requestId) {
       const caller = await authenticateRequest(authenticator, req);
       const url = req.url ?? '/';

@@ -159,7 +159,7 @@ describe('deriveQuery', () => {
     // Not valid against the schema, but deriveQuery stands on its own: no id argument at all.
     const bare = parse('subscription { sourceUpdated { id } }');
     expect(refusal(() => deriveQuery(schema, bare, operationOf(bare), null)).message).toContain(
-      'sourceUpdated needs an id',
+      'Argument "id" of required type "ID!" was not provided',
     );
     const nulled = parse('subscription { sourceUpdated(id: null) { id } }');
     refusal(() => deriveQuery(schema, nulled, operationOf(nulled), null));
@@ -210,5 +210,76 @@ describe('deriveQuery', () => {
 
   it('takes the id from a variable given as an integer, as ID input coercion allows', () => {
     expect(derive('subscription W($f: ID!) { flowUpdated(id: $f) { id } }', { f: 7 }).id).toBe('7');
+  });
+
+  it('passes on only the arguments the lookup defines: pacing stays with the subscription', () => {
+    const derived = derive(
+      'subscription L($f: ID!, $every: Float) { flowStats(id: $f, interval: $every, heartbeat: 30) { stats { segmentCount } } }',
+      { f: 'a', every: 2.5 },
+    );
+    expect(derived.query).toBe(
+      normalized('query L($f: ID!) { flowStats: flow(id: $f) { stats { segmentCount } } }'),
+    );
+    expectValidQuery(derived);
+    expect(derived.id).toBe('a');
+    expect(derived.args).toEqual({ id: 'a', interval: 2.5, heartbeat: 30 });
+    // Only the variables the derived query uses: subscribers differing in pacing share its runs.
+    expect(derived.variables).toEqual({ f: 'a' });
+    expect(derived.field.kind === 'state' && derived.field.pacing?.(derived.args)).toEqual({
+      minIntervalMs: 2500,
+      heartbeatMs: 30_000,
+    });
+  });
+
+  it('clamps pacing so a client cannot ask for a busy loop', () => {
+    const derived = derive('subscription { flowStats(id: "a", interval: 0, heartbeat: 0.01) { id } }');
+    expect(derived.field.kind === 'state' && derived.field.pacing?.(derived.args)).toEqual({
+      minIntervalMs: 100,
+      heartbeatMs: 1000,
+    });
+    const quiet = derive('subscription { flowStats(id: "a", heartbeat: null) { id } }');
+    expect(quiet.field.kind === 'state' && quiet.field.pacing?.(quiet.args)).toEqual({
+      minIntervalMs: 1000,
+      heartbeatMs: null,
+    });
+  });
+
+  it('derives a store-wide field without a key', () => {
+    const derived = derive('subscription { storeTotals(interval: 5) { totals { flows } } }');
+    expect(derived.query).toBe(normalized('{ storeTotals: analytics { totals { flows } } }'));
+    expect(derived.id).toBeNull();
+    expectValidQuery(derived);
+  });
+
+  it('runs an event field per event: its lookup takes the position variable, the filter stays', () => {
+    const derived = derive(
+      'subscription E($filter: StoreEventFilter) { storeEvents(filter: $filter) { type flow { id stats { segmentCount } } } }',
+      { filter: { types: ['FLOW_CREATED'] } },
+    );
+    expect(derived.positionVariable).toBe('storeEventPosition');
+    expect(derived.query).toBe(
+      normalized(
+        'query E($storeEventPosition: String!) { storeEvents: storeEvent(position: $storeEventPosition) { type flow { id stats { segmentCount } } } }',
+      ),
+    );
+    expectValidQuery(derived);
+    expect(derived.args).toEqual({ filter: { types: ['FLOW_CREATED'] } });
+    expect(derived.variables).toEqual({});
+    // A variable of the subscription with the same name is left alone.
+    const clash = derive(
+      'subscription ($storeEventPosition: ID!) { storeEvents(filter: { flowIds: [$storeEventPosition] }) { position } }',
+      { storeEventPosition: 'f' },
+    );
+    expect(clash.positionVariable).toBe('storeEventPosition_');
+    expect(clash.args).toEqual({ filter: { flowIds: ['f'] } });
+    expectValidQuery(clash);
+  });
+
+  it('refuses a filter argument that does not coerce', () => {
+    const document = parse(
+      'subscription ($t: [StoreEventType!]) { storeEvents(filter: { types: $t }) { position } }',
+    );
+    expect(validate(schema, document)).toEqual([]);
+    refusal(() => deriveQuery(schema, document, operationOf(document), { t: ['NOT_A_TYPE'] }));
   });
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { FormattedExecutionResult } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
-import type { FeedEvent } from '../../lib/events/outbox-feed.js';
+import type { FeedEvent } from '../../lib/events/event-feed.js';
+import type { Resolution } from './live-query.js';
 import { LiveQuery } from './live-query.js';
 import type { Deferred } from './test-support/deferred.js';
 import { deferred } from './test-support/deferred.js';
@@ -25,9 +26,9 @@ const result = (n: number): FormattedExecutionResult => ({ data: { n } });
 
 /** A LiveQuery whose runs are completed by hand: each `resolve()` call waits on its own deferred. */
 function harness() {
-  const runs: Deferred<FormattedExecutionResult | null>[] = [];
+  const runs: Deferred<FormattedExecutionResult | Resolution | null>[] = [];
   const resolve = vi.fn(() => {
-    const run = deferred<FormattedExecutionResult | null>();
+    const run = deferred<FormattedExecutionResult | Resolution | null>();
     runs.push(run);
     return run.promise;
   });
@@ -41,7 +42,7 @@ function harness() {
   );
   live.attach(detach);
   /** Completes run `i` (0-based) and lets the stream react. */
-  const complete = async (i: number, value: FormattedExecutionResult | null) => {
+  const complete = async (i: number, value: FormattedExecutionResult | Resolution | null) => {
     runs[i]!.resolve(value);
     await flush();
   };
@@ -109,6 +110,74 @@ describe('LiveQuery', () => {
     // Idle again: the next event starts a run at once.
     h.live.listener(updated());
     expect(h.resolve).toHaveBeenCalledTimes(3);
+  });
+
+  it('runs again only for events its result does not cover (a batch read by one poll: one run)', async () => {
+    const h = harness();
+    const taken = h.take();
+    const first = updated();
+    h.live.listener(first);
+    // The rest of the same outbox read: committed before the run read anything.
+    h.live.listener(updated());
+    const third = updated();
+    h.live.listener(third);
+    await h.complete(0, { result: result(1), covers: third.position });
+    expect(taken.value).toEqual({ value: result(1), done: false });
+    expect(h.resolve).toHaveBeenCalledTimes(1);
+
+    // An event the next run's result does not cover: one more run.
+    const second = h.take();
+    h.live.listener(updated());
+    const late = updated();
+    h.live.listener(late);
+    await h.complete(1, { result: result(2), covers: late.position - 1n });
+    expect(second.value).toEqual({ value: result(2), done: false });
+    expect(h.resolve).toHaveBeenCalledTimes(3);
+    expect(h.resolve).toHaveBeenLastCalledWith(late.position);
+  });
+
+  it('completes after a covering result when the deletion arrived during the run', async () => {
+    const h = harness();
+    h.live.listener(updated());
+    const gone = deleted();
+    h.live.listener(gone);
+    const taken = h.take();
+    await h.complete(0, { result: result(0), covers: gone.position });
+    expect(taken.value).toEqual({ value: result(0), done: false });
+    expect(h.resolve).toHaveBeenCalledTimes(1);
+    expect(await h.live.next()).toEqual({ value: undefined, done: true });
+    expect(h.detach).toHaveBeenCalled();
+  });
+
+  it('does not push a result equal to the last one pushed, when given fingerprints', async () => {
+    const runs: Deferred<FormattedExecutionResult>[] = [];
+    const live = new LiveQuery(
+      (e) => e.flowId === FLOW,
+      (e) => e.type === 'flows/deleted',
+      () => {
+        const run = deferred<FormattedExecutionResult>();
+        runs.push(run);
+        return run.promise;
+      },
+      () => {},
+      (r) => JSON.stringify(r),
+    );
+    const taken: FormattedExecutionResult[] = [];
+    const drain = async () => {
+      for await (const r of live) taken.push(r);
+    };
+    const done = drain();
+    for (const n of [1, 1, 2, 2, 1]) {
+      live.listener(updated());
+      runs.at(-1)!.resolve(result(n));
+      await flush();
+    }
+    live.listener(deleted());
+    runs.at(-1)!.resolve(result(1));
+    await done;
+    // The same state twice in a row is sent once; the deletion's state equals the last: nothing new,
+    // and the stream still ends.
+    expect(taken).toEqual([result(1), result(2), result(1)]);
   });
 
   it('replaces a result not yet taken by a newer one', async () => {

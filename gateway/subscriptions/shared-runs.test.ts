@@ -20,7 +20,7 @@ describe('SharedRuns', () => {
     expect(runs.size).toBe(0);
   });
 
-  it('starts a new run for an event the run in flight may not see', async () => {
+  it('runs again, after the run in flight, for an event that run may not see', async () => {
     const runs = new SharedRuns<string>();
     const old = deferred<string>();
     const fresh = deferred<string>();
@@ -32,6 +32,63 @@ describe('SharedRuns', () => {
     old.resolve('state at 5');
     fresh.resolve('state at 6');
     expect(await Promise.all([a, b, c])).toEqual(['state at 5', 'state at 6', 'state at 6']);
+    expect(runs.size).toBe(0);
+  });
+
+  it('tells what a result covers: the position the run it came from started at', async () => {
+    const runs = new SharedRuns<string>();
+    const first = deferred<string>();
+    const a = runs.runCovering('k', 5n, 8n, () => first.promise);
+    const b = runs.runCovering('k', 6n, 9n, () => Promise.reject(new Error('not started')));
+    first.resolve('state at 8');
+    expect(await Promise.all([a, b])).toEqual([
+      { value: 'state at 8', covers: 8n },
+      { value: 'state at 8', covers: 8n },
+    ]);
+  });
+
+  it('never overlaps runs of a key: a run wanted meanwhile starts when the one in flight ends', async () => {
+    const runs = new SharedRuns<string>();
+    const old = deferred<string>();
+    const fresh = deferred<string>();
+    let position = 5n;
+    let freshStarted = false;
+    const a = runs.runCovering(
+      'k',
+      5n,
+      () => position,
+      () => old.promise,
+    );
+    position = 6n;
+    const b = runs.runCovering(
+      'k',
+      6n,
+      () => position,
+      () => {
+        freshStarted = true;
+        return fresh.promise;
+      },
+    );
+    position = 7n;
+    const c = runs.runCovering(
+      'k',
+      7n,
+      () => position,
+      () => Promise.reject(new Error('not started')),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(freshStarted).toBe(false);
+    position = 8n;
+    old.resolve('state at 5');
+    await new Promise((r) => setImmediate(r));
+    expect(freshStarted).toBe(true);
+    fresh.resolve('state at 8');
+    // The queued run covers what the feed had read when it started, not when it was queued.
+    expect(await Promise.all([a, b, c])).toEqual([
+      { value: 'state at 5', covers: 5n },
+      { value: 'state at 8', covers: 8n },
+      { value: 'state at 8', covers: 8n },
+    ]);
     expect(runs.size).toBe(0);
   });
 

@@ -7,7 +7,12 @@ import { requestIdOf } from '../http/request-id.js';
 import type { Logger } from '../logger.js';
 
 /** What graphql-ws's context carries for this runtime, plus the fields our hooks add. */
-export type WsExtra<E> = { readonly socket: WebSocket; readonly request: IncomingMessage } & Partial<E>;
+export type WsExtra<E> = {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+  /** Sends a text frame, as graphql-ws's own messages are sent (a peer gone mid-send is no failure). */
+  readonly send: (data: string) => Promise<void>;
+} & Partial<E>;
 
 /** The route name graphql-ws log lines carry (HTTP requests carry their route's). */
 const ROUTE = 'graphql-ws';
@@ -73,14 +78,30 @@ function serveSocket<E extends Record<string, unknown>>(
     });
     socket.ping();
   }, keepAliveMs);
+  const send = (data: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (socket.readyState !== socket.OPEN) return resolve();
+      socket.send(data, (err) => {
+        if (!err) return resolve();
+        // The peer went away mid-send (a tab closed during a fan-out): nobody is left to receive
+        // anything, so it is not a failure of the operation. Rejected, graphql-ws reported it as
+        // the subscription's error, which the pipeline logged as an internal error with a stack
+        // (fanout-bench logged one per subscription whose client it killed).
+        const gone = disconnectCode(err);
+        if (gone !== undefined || socket.readyState !== socket.OPEN) {
+          log.debug(
+            { requestId, route: ROUTE, reason: gone ?? err.message },
+            'a graphql-ws client went away mid-send',
+          );
+          return resolve();
+        }
+        reject(err);
+      });
+    });
   const closed = server.opened(
     {
       protocol: socket.protocol,
-      send: (data) =>
-        new Promise<void>((resolve, reject) => {
-          if (socket.readyState !== socket.OPEN) return resolve();
-          socket.send(data, (err) => (err ? reject(err) : resolve()));
-        }),
+      send,
       close: (code, reason) => socket.close(code, reason),
       onMessage: (cb) =>
         socket.on('message', (data: Buffer, isBinary: boolean) => {
@@ -102,7 +123,7 @@ function serveSocket<E extends Record<string, unknown>>(
           });
         }),
     },
-    { socket, request } as WsExtra<E>,
+    { socket, request, send } as WsExtra<E>,
   );
   socket.once('close', (code, reason) => {
     if (pongWait) clearTimeout(pongWait);

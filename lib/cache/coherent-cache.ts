@@ -1,7 +1,7 @@
 import type { CacheLog } from './cache-log.js';
 import type { CacheStore, EntryRequest, FillEntry, ReadResult, StoreHealth } from './cache-store.js';
 import type { ValueCodec } from './value-codec.js';
-import { jsonCodec } from './value-codec.js';
+import { jsonCodec, structuredCodec } from './value-codec.js';
 
 /** `enabled`: reads may hit; `bypass`: every read goes to the database (Redis away or not yet safe). */
 export type CacheState = 'enabled' | 'bypass';
@@ -94,7 +94,7 @@ export class CoherentCache {
   }
 
   space<V>(options: SpaceOptions<V>): CacheSpace<V> {
-    const codec = options.codec ?? jsonCodec<V>();
+    const codec = options.codec ?? this.defaultCodec<V>();
     const prefix = `${options.name}:`;
     return {
       name: options.name,
@@ -111,7 +111,7 @@ export class CoherentCache {
   }
 
   immutable<V>(options: SpaceOptions<V>): ImmutableSpace<V> {
-    const codec = options.codec ?? jsonCodec<V>();
+    const codec = options.codec ?? this.defaultCodec<V>();
     const key = (k: string) => `${options.name}:${k}`;
     return {
       name: options.name,
@@ -199,6 +199,11 @@ export class CoherentCache {
       throw new Error(`a cache loader returned ${loaded.length} values for ${requests.length} requests`);
     }
     return [...loaded];
+  }
+
+  /** JSON for Redis (replicas of other Node versions read it too); V8's format in memory (faster). */
+  private defaultCodec<V>(): ValueCodec<V> {
+    return this.store.kind === 'memory' ? structuredCodec<V>() : jsonCodec<V>();
   }
 
   /** A hit that does not decode (a value written by another version of the code) counts as a miss. */

@@ -26,5 +26,6 @@ export { MemoryStore } from './memory-store.js';
 export type { MemoryStoreOptions } from './memory-store.js';
 export { RedisStore } from './redis-store.js';
 export type { RedisStoreOptions } from './redis-store.js';
-export { jsonCodec } from './value-codec.js';
+export { VersionWatchedStore } from './watched-store.js';
+export { jsonCodec, structuredCodec } from './value-codec.js';
 export type { ValueCodec } from './value-codec.js';

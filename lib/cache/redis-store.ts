@@ -1,4 +1,6 @@
-import { Redis } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyModule } from '../lazy-module.js';
 import type {
   CacheStore,
   EntryRequest,
@@ -9,6 +11,9 @@ import type {
 } from './cache-store.js';
 import type { CacheLog } from './cache-log.js';
 import { BUMP, BUMP_EPOCH, FILL, READ, TICK } from './redis-scripts.js';
+
+/** Loaded when a Redis client is first made (lib/lazy-module.ts). */
+const ioredis = lazyModule<typeof IoRedis>('ioredis');
 
 export interface RedisStoreOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…`. */
@@ -112,7 +117,7 @@ export class RedisStore implements CacheStore {
     this.gapUs = String(gapMs * 1000);
     this.quietUs = String((options.quietMs ?? 5000) * 1000);
     this.stampTtlMs = String(options.stampTtlMs ?? 24 * 3600 * 1000);
-    this.redis = new Redis(options.url, {
+    this.redis = new (ioredis().Redis)(options.url, {
       enableOfflineQueue: false,
       commandTimeout: commandTimeoutMs,
       // A command caught by a dropped connection fails at once instead of waiting for the reconnection.

@@ -25,10 +25,13 @@ describe('configuration from the environment', () => {
       },
       subgraphs: { mediaUrl: undefined, analyticsUrl: undefined },
       redisUrl: undefined,
+      cache: 'on',
       logLevel: 'info',
       graphql: { introspection: true },
       shutdownTimeoutMs: 10_000,
       syncDeleteLimit: 10_000,
+      outboxPollMs: 250,
+      admission: { maxInFlight: 256, maxEventLoopLagMs: 1000, retryAfterSeconds: 1 },
       auth: {
         enabled: true,
         jwt: { secret: undefined, jwks: undefined, issuer: undefined, audience: undefined },
@@ -72,6 +75,35 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ TAMS_PUBLIC_URL: 'https://tams.example.com/' }).http.publicUrl).toBe(
       'https://tams.example.com',
     );
+  });
+
+  it('reads the outbox poll interval of subscriptions, within 10 ms to 1 minute', () => {
+    expect(loadConfig({ TAMS_OUTBOX_POLL_MS: '20' }).outboxPollMs).toBe(20);
+    expect(problemsOf(() => loadConfig({ TAMS_OUTBOX_POLL_MS: '5' })).join()).toMatch(
+      /TAMS_OUTBOX_POLL_MS: expected an integer from 10 to 60000/,
+    );
+  });
+
+  it('reads the admission limits: on by default, 0 turns a bound off, nonsense is refused', () => {
+    expect(loadConfig({}).admission).toEqual({
+      maxInFlight: 256,
+      maxEventLoopLagMs: 1000,
+      retryAfterSeconds: 1,
+    });
+    expect(
+      loadConfig({ TAMS_MAX_IN_FLIGHT: '0', TAMS_MAX_EVENT_LOOP_LAG_MS: '0', TAMS_RETRY_AFTER_SECONDS: '5' })
+        .admission,
+    ).toEqual({ maxInFlight: 0, maxEventLoopLagMs: 0, retryAfterSeconds: 5 });
+    const problems = problemsOf(() =>
+      loadConfig({
+        TAMS_MAX_IN_FLIGHT: '-1',
+        TAMS_MAX_EVENT_LOOP_LAG_MS: 'lots',
+        TAMS_RETRY_AFTER_SECONDS: '0',
+      }),
+    ).join();
+    expect(problems).toMatch(/TAMS_MAX_IN_FLIGHT: expected an integer/);
+    expect(problems).toMatch(/TAMS_MAX_EVENT_LOOP_LAG_MS: expected an integer/);
+    expect(problems).toMatch(/TAMS_RETRY_AFTER_SECONDS: expected an integer from 1 to 3600/);
   });
 
   it('treats empty variables as unset', () => {
@@ -143,5 +175,41 @@ describe('configuration from the environment', () => {
     expect(problemsOf(() => loadConfig({ TAMS_JWT_JWKS: 'ftp://idp/jwks' }))[0]).toMatch(
       /JWKS file path or an http/,
     );
+  });
+});
+
+describe('read endpoints', () => {
+  it('parses the standbys and the routing settings, and refuses them without a primary', () => {
+    const config = loadConfig({
+      TAMS_DATABASE_URL: 'postgres://p@127.0.0.1:5432/tams',
+      TAMS_DATABASE_READ_URLS: ' postgres://r@127.0.0.1:5433/tams , postgres://r@127.0.0.1:5434/tams',
+      TAMS_READ_STRATEGY: 'latency',
+      TAMS_READ_MAX_LAG_S: '2.5',
+    });
+    expect(config.database.kind === 'postgres' && config.database.reads).toEqual({
+      urls: ['postgres://r@127.0.0.1:5433/tams', 'postgres://r@127.0.0.1:5434/tams'],
+      strategy: 'latency',
+      probeMs: 1000,
+      maxLagSeconds: 2.5,
+      failuresToEject: 3,
+      probesToAdmit: 2,
+      scanWaitMs: 200,
+    });
+    expect(() => loadConfig({ TAMS_DATABASE_READ_URLS: 'postgres://r@127.0.0.1:5433/tams' })).toThrow(
+      /TAMS_DATABASE_READ_URLS: read endpoints are streaming standbys/,
+    );
+    expect(() =>
+      loadConfig({ TAMS_DATABASE_URL: 'postgres://p@h/t', TAMS_DATABASE_READ_URLS: 'mysql://x' }),
+    ).toThrow(/TAMS_DATABASE_READ_URLS: expected a comma-separated list of postgres:\/\/ URLs/);
+  });
+
+  it('asks for Redis in the roles of distributed mode, which share the floor of acknowledged writes', () => {
+    const config = loadConfig({
+      TAMS_DATABASE_URL: 'postgres://p@127.0.0.1:5432/tams',
+      TAMS_DATABASE_READ_URLS: 'postgres://r@127.0.0.1:5433/tams',
+      TAMS_AUTH: 'off',
+    });
+    expect(() => checkRole(config, 'media')).toThrow(/TAMS_REDIS_URL: with read endpoints/);
+    expect(() => checkRole(config, 'embedded')).not.toThrow();
   });
 });

@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { TracingConfig } from './tracing-config.js';
+import { tracingConfig } from './tracing-config.js';
+
+export type { TracingConfig } from './tracing-config.js';
 
 /**
  * All configuration comes from environment variables, parsed and validated here once, at start. A bad
@@ -13,7 +17,29 @@ export type DatabaseConfig =
       readonly url: string;
       readonly poolSize: number;
       readonly statementTimeoutMs: number;
+      /** Streaming standbys reads may go to (absent or no URLs: every read on the primary). */
+      readonly reads?: ReadEndpointsConfig;
     };
+
+export type ReadStrategy = 'round-robin' | 'least-outstanding' | 'latency';
+
+export interface ReadEndpointsConfig {
+  readonly urls: readonly string[];
+  readonly strategy: ReadStrategy;
+  /** How often each endpoint is probed (connect, a trivial query, replication lag). */
+  readonly probeMs: number;
+  /** An endpoint further behind than this is taken out until it catches up. */
+  readonly maxLagSeconds: number;
+  /** Failures in a row (probes or reads) that take an endpoint out. */
+  readonly failuresToEject: number;
+  /** Good probes in a row that bring it back. */
+  readonly probesToAdmit: number;
+  /**
+   * How long an analytics scan waits for a standby to replay the floor before it runs on the primary
+   * (window reads never wait: they go to the primary at once).
+   */
+  readonly scanWaitMs: number;
+}
 
 export type ObjectsConfig =
   | { readonly kind: 'filesystem'; readonly root: string; readonly signingKeyPath: string }
@@ -44,16 +70,38 @@ export interface Config {
   readonly objects: ObjectsConfig;
   /** Where the gateway role reaches the subgraph roles (distributed mode). */
   readonly subgraphs: { readonly mediaUrl?: string; readonly analyticsUrl?: string };
-  /** The shared cache tier and event bus (distributed mode); validated here, used by those parts. */
+  /** The shared cache tier and event bus of several replicas (lib/cache, lib/events). */
   readonly redisUrl?: string;
+  /**
+   * `on`: entities and credentials are cached in Redis when `redisUrl` is set (persisted queries are
+   * cached in every mode); `off`: nothing is cached across requests (a baseline, or to rule the cache out).
+   */
+  readonly cache: 'on' | 'off';
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly graphql: { readonly introspection: boolean };
   /** Deletions of up to this many segments finish before the answer; larger ones continue in the background. */
   readonly syncDeleteLimit: number;
   readonly shutdownTimeoutMs: number;
+  /**
+   * How often a gateway reads the event outbox for subscriptions while any are open (its own writes
+   * wake it at once; other processes' writes are seen at the next read).
+   */
+  readonly outboxPollMs: number;
+  /**
+   * Admission control (gateway/http/admission.ts): past `maxInFlight` requests in flight, or while the
+   * smoothed event-loop lag exceeds `maxEventLoopLagMs`, new requests are answered 503 with
+   * `Retry-After: retryAfterSeconds` (0 turns a bound off). Health, readiness and metrics are never refused.
+   */
+  readonly admission: {
+    readonly maxInFlight: number;
+    readonly maxEventLoopLagMs: number;
+    readonly retryAfterSeconds: number;
+  };
   readonly auth: AuthConfig;
   /** Whether webhooks may target loopback, private and link-local addresses (off: SSRF protection). */
   readonly webhookAllowPrivate: boolean;
+  /** OpenTelemetry tracing over OTLP/HTTP (the OTEL_* variables); absent: off. */
+  readonly tracing?: TracingConfig;
 }
 
 export interface AuthConfig {
@@ -98,7 +146,13 @@ const httpUrl = (what: string) =>
   }, `expected an http(s) URL of ${what}, without query or fragment`);
 
 /** Names whose values are never echoed in messages: they may carry credentials. */
-const SECRET = new Set(['TAMS_DATABASE_URL', 'TAMS_REDIS_URL', 'TAMS_JWT_SECRET', 'TAMS_INTERNAL_SECRET']);
+const SECRET = new Set([
+  'TAMS_DATABASE_URL',
+  'TAMS_DATABASE_READ_URLS',
+  'TAMS_REDIS_URL',
+  'TAMS_JWT_SECRET',
+  'TAMS_INTERNAL_SECRET',
+]);
 
 const secret = (what: string) =>
   z.string().min(32, `expected ${what} of at least 32 characters (e.g. \`openssl rand -base64 48\`)`);
@@ -117,6 +171,25 @@ const env = z.object({
       'expected a postgres:// URL (leave unset for embedded SQLite)',
     )
     .optional(),
+  TAMS_DATABASE_READ_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter((u) => u !== ''),
+    )
+    .refine(
+      (urls) => urls.every((u) => /^postgres(ql)?:\/\/[^\s]+$/.test(u)),
+      'expected a comma-separated list of postgres:// URLs of streaming standbys',
+    )
+    .optional(),
+  TAMS_READ_STRATEGY: z.enum(['round-robin', 'least-outstanding', 'latency']).default('least-outstanding'),
+  TAMS_READ_PROBE_MS: intFrom(50, 600_000).default(1000),
+  TAMS_READ_MAX_LAG_S: z.coerce.number().positive().max(86_400).default(5),
+  TAMS_READ_FAILURES_TO_EJECT: intFrom(1, 1000).default(3),
+  TAMS_READ_PROBES_TO_ADMIT: intFrom(1, 1000).default(2),
+  TAMS_READ_SCAN_WAIT_MS: intFrom(0, 60_000).default(200),
   TAMS_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   TAMS_PG_POOL_SIZE: intFrom(1, 1000).default(10),
   TAMS_PG_STATEMENT_TIMEOUT_MS: intFrom(100, 3_600_000).default(30_000),
@@ -145,10 +218,15 @@ const env = z.object({
     .string()
     .refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'expected a redis:// or rediss:// URL')
     .optional(),
+  TAMS_CACHE: z.enum(['on', 'off']).default('on'),
   TAMS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TAMS_INTROSPECTION: bool.default(true),
   TAMS_SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
   TAMS_SYNC_DELETE_LIMIT: intFrom(0, 10_000_000).default(10_000),
+  TAMS_OUTBOX_POLL_MS: intFrom(10, 60_000).default(250),
+  TAMS_MAX_IN_FLIGHT: intFrom(0, 1_000_000).default(256),
+  TAMS_MAX_EVENT_LOOP_LAG_MS: intFrom(0, 600_000).default(1000),
+  TAMS_RETRY_AFTER_SECONDS: intFrom(1, 3600).default(1),
   TAMS_AUTH: z.enum(['on', 'off']).default('on'),
   TAMS_JWT_SECRET: secret('an HS256 secret').optional(),
   TAMS_JWT_JWKS: z
@@ -176,13 +254,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     Object.entries(source).filter(([k, v]) => k.startsWith('TAMS_') && v !== ''),
   );
   const parsed = env.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const traces = tracingConfig(source);
+  if (!parsed.success || traces.problems.length) {
+    throw new ConfigError([
+      ...(parsed.error?.issues ?? []).map((issue) => {
         const name = String(issue.path[0] ?? '?');
         return `${name}: ${issue.message} (got ${shown(name, input[name])})`;
       }),
-    );
+      ...traces.problems,
+    ]);
   }
   const e = parsed.data;
   const dataDir = resolve(e.TAMS_DATA_DIR);
@@ -192,9 +272,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         url: e.TAMS_DATABASE_URL,
         poolSize: e.TAMS_PG_POOL_SIZE,
         statementTimeoutMs: e.TAMS_PG_STATEMENT_TIMEOUT_MS,
+        ...(e.TAMS_DATABASE_READ_URLS?.length
+          ? {
+              reads: {
+                urls: e.TAMS_DATABASE_READ_URLS,
+                strategy: e.TAMS_READ_STRATEGY,
+                probeMs: e.TAMS_READ_PROBE_MS,
+                maxLagSeconds: e.TAMS_READ_MAX_LAG_S,
+                failuresToEject: e.TAMS_READ_FAILURES_TO_EJECT,
+                probesToAdmit: e.TAMS_READ_PROBES_TO_ADMIT,
+                scanWaitMs: e.TAMS_READ_SCAN_WAIT_MS,
+              },
+            }
+          : {}),
       }
     : { kind: 'sqlite', path: resolve(dataDir, 'tams.sqlite3'), synchronous: e.TAMS_SQLITE_SYNCHRONOUS };
   const problems: string[] = [];
+  if (e.TAMS_DATABASE_READ_URLS?.length && !e.TAMS_DATABASE_URL)
+    problems.push(
+      'TAMS_DATABASE_READ_URLS: read endpoints are streaming standbys of a PostgreSQL primary; set TAMS_DATABASE_URL to the primary',
+    );
   if (!e.TAMS_S3_BUCKET && (e.TAMS_S3_ENDPOINT || e.TAMS_S3_PREFIX || e.TAMS_S3_PUBLIC_ENDPOINT))
     problems.push('TAMS_S3_BUCKET: set it to use S3 object storage (other TAMS_S3_* variables are set)');
   if (e.TAMS_AUTH === 'off' && !isLoopback(e.TAMS_HOST))
@@ -235,10 +332,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     objects,
     subgraphs: { mediaUrl: e.TAMS_MEDIA_URL, analyticsUrl: e.TAMS_ANALYTICS_URL },
     redisUrl: e.TAMS_REDIS_URL,
+    cache: e.TAMS_CACHE,
     logLevel: e.TAMS_LOG_LEVEL,
     graphql: { introspection: e.TAMS_INTROSPECTION },
     shutdownTimeoutMs: e.TAMS_SHUTDOWN_TIMEOUT_MS,
     syncDeleteLimit: e.TAMS_SYNC_DELETE_LIMIT,
+    outboxPollMs: e.TAMS_OUTBOX_POLL_MS,
+    admission: {
+      maxInFlight: e.TAMS_MAX_IN_FLIGHT,
+      maxEventLoopLagMs: e.TAMS_MAX_EVENT_LOOP_LAG_MS,
+      retryAfterSeconds: e.TAMS_RETRY_AFTER_SECONDS,
+    },
     auth: {
       enabled: e.TAMS_AUTH === 'on',
       jwt: {
@@ -253,6 +357,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       internalSecret: e.TAMS_INTERNAL_SECRET,
     },
     webhookAllowPrivate: e.TAMS_WEBHOOK_ALLOW_PRIVATE,
+    ...(traces.tracing ? { tracing: traces.tracing } : {}),
   };
 }
 
@@ -272,6 +377,11 @@ export function checkRole(config: Config, role: Role): void {
   if (role === 'gateway' && config.auth.enabled && config.database.kind !== 'postgres')
     problems.push(
       'TAMS_DATABASE_URL: the gateway role checks API tokens and users in the shared PostgreSQL database; set a postgres:// URL',
+    );
+  const reads = config.database.kind === 'postgres' && (config.database.reads?.urls.length ?? 0) > 0;
+  if (reads && role !== 'embedded' && !config.redisUrl)
+    problems.push(
+      `TAMS_REDIS_URL: with read endpoints (TAMS_DATABASE_READ_URLS) the processes of distributed mode share the position of acknowledged writes through Redis, so none reads older than another's write; set it (the ${role} role)`,
     );
   if (role !== 'embedded' && config.auth.enabled && !config.auth.internalSecret)
     problems.push(

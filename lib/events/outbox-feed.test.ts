@@ -139,6 +139,27 @@ describe.each(['sqlite', 'postgres'] as const)('OutboxFeed on %s', (backend) => 
     expect(a.events).toEqual(b.events);
   });
 
+  it('tells onDelivered of each event once, whatever the number of listeners, as from the database', async () => {
+    const delivered: [string, bigint, Date][] = [];
+    const t = feed({
+      pollMs: 60_000,
+      onDelivered: (source, e, at) => delivered.push([source, e.position, at]),
+    });
+    const a = recorder();
+    const b = recorder();
+    await t.listen(a.listener);
+    await t.listen(b.listener);
+    const before = Date.now();
+    await write(flowEvent(), sourceEvent());
+    const sentinel = await settle(t, a);
+    await eventually(() => b.has(sentinel), 'the sentinel at the second listener');
+    expect(delivered.map(([source, position]) => [source, position])).toEqual(
+      a.events.map((e) => ['database', e.position]),
+    );
+    // The outbox row's timestamp (written by `write` just now), for the lag metric.
+    for (const [, , at] of delivered) expect(at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+
   it('reads at once on wake(), without waiting for the poll', async () => {
     const t = feed({ pollMs: 60_000 });
     const read = vi.spyOn(executor, 'readOutbox');

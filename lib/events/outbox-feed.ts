@@ -1,14 +1,8 @@
 import type { Executor, OutboxEvent } from '../executor/index.js';
+import type { DeliveryObserver, EventFeed, FeedListener } from './event-feed.js';
+import { feedEventOf } from './event-feed.js';
 
-/** What a feed listener learns of an event: its type and keys (the payload stays in the outbox). */
-export interface FeedEvent {
-  readonly type: string;
-  readonly flowId: string | null;
-  readonly sourceId: string | null;
-  readonly position: bigint;
-}
-
-export type FeedListener = (event: FeedEvent) => void;
+export type { FeedEvent, FeedListener } from './event-feed.js';
 
 export interface OutboxFeedOptions {
   /** How often the outbox is read while someone listens; `wake()` reads at once. Default 250 ms. */
@@ -16,6 +10,8 @@ export interface OutboxFeedOptions {
   /** Events read per query. Default 500. */
   readonly batchSize?: number;
   readonly log?: { error(details: Record<string, unknown>, message: string): void };
+  /** Told of each event handed out (metrics: source `database`). */
+  readonly onDelivered?: DeliveryObserver;
 }
 
 /**
@@ -26,7 +22,7 @@ export interface OutboxFeedOptions {
  * database, so no broker is needed for them to see each other's writes; the outbox's commit order
  * (docs/decisions.md §8) makes every event arrive once.
  */
-export class OutboxFeed {
+export class OutboxFeed implements EventFeed {
   private readonly listeners = new Set<FeedListener>();
   private readonly pollMs: number;
   private readonly batchSize: number;
@@ -147,12 +143,8 @@ export class OutboxFeed {
   }
 
   private emit(row: OutboxEvent): void {
-    const event: FeedEvent = {
-      type: row.event_type,
-      flowId: row.flow_id,
-      sourceId: row.source_id,
-      position: row.position,
-    };
+    const event = feedEventOf(row);
+    this.options.onDelivered?.('database', event, row.event_timestamp);
     for (const listener of [...this.listeners])
       try {
         listener(event);

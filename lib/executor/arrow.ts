@@ -1,5 +1,6 @@
-import type { DataType } from 'apache-arrow';
+import type { Data, DataType } from 'apache-arrow';
 import {
+  AsyncByteQueue,
   Bool,
   Field,
   Int64,
@@ -82,6 +83,57 @@ function planColumn(name: string, spec: ColumnSpec): ColumnPlan {
   }
 }
 
+/** The validity bitmap of `values` (bit set = not null) and how many are null; none when all are set. */
+function validity(values: readonly unknown[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  let nullCount = 0;
+  for (const v of values) if (v === null || v === undefined) nullCount++;
+  if (nullCount === 0) return { nullBitmap: undefined, nullCount };
+  const nullBitmap = new Uint8Array((values.length + 7) >> 3);
+  values.forEach((v, i) => {
+    if (v !== null && v !== undefined) nullBitmap[i >> 3]! |= 1 << (i & 7);
+  });
+  return { nullBitmap, nullCount };
+}
+
+/**
+ * One column's Arrow data, written straight into typed arrays for the types scans produce (Int64 and
+ * timestamps as BigInt64Array, Bool as a bitmap, Utf8 as offsets and bytes): about three times faster
+ * than apache-arrow's generic builders (`vectorFromArray`), which remain for anything else.
+ */
+function columnData(type: DataType, values: readonly unknown[]): Data {
+  const length = values.length;
+  const { nullBitmap, nullCount } = validity(values);
+  if (type instanceof Int64 || type instanceof TimestampMillisecond) {
+    const data = new BigInt64Array(length);
+    values.forEach((v, i) => {
+      if (v !== null && v !== undefined) data[i] = typeof v === 'bigint' ? v : BigInt(v as number);
+    });
+    return makeData({ type, length, nullCount, nullBitmap, data } as never);
+  }
+  if (type instanceof Bool) {
+    const data = new Uint8Array((length + 7) >> 3);
+    values.forEach((v, i) => {
+      if (v === true) data[i >> 3]! |= 1 << (i & 7);
+    });
+    return makeData({ type, length, nullCount, nullBitmap, data });
+  }
+  if (type instanceof Utf8) {
+    const valueOffsets = new Int32Array(length + 1);
+    let bytes = 0;
+    values.forEach((v, i) => {
+      if (typeof v === 'string') bytes += Buffer.byteLength(v);
+      valueOffsets[i + 1] = bytes;
+    });
+    const data = new Uint8Array(bytes);
+    const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    values.forEach((v, i) => {
+      if (typeof v === 'string') text.write(v, valueOffsets[i]!, 'utf8');
+    });
+    return makeData({ type, length, nullCount, nullBitmap, valueOffsets, data });
+  }
+  return vectorFromArray(values, type).data[0]!;
+}
+
 /** Converts logical rows of a projection into Arrow record batches with a fixed schema. */
 export class ArrowRowConverter {
   readonly schema: Schema;
@@ -99,8 +151,10 @@ export class ArrowRowConverter {
     const children = this.columns.flatMap(({ name, plan }) =>
       plan.fields.map((field, i) => {
         const extract = plan.extract[i]!;
-        const values = rows.map((r) => extract(r[name]));
-        return vectorFromArray(values, field.type as DataType).data[0]!;
+        return columnData(
+          field.type as DataType,
+          rows.map((r) => extract(r[name])),
+        );
       }),
     );
     const data = makeData({
@@ -118,44 +172,54 @@ export class ArrowRowConverter {
 }
 
 /**
- * Serialises record batches as an Arrow IPC stream while they are produced. The stream always carries
- * the schema, also when there are no rows. A failing source fails the stream (the writer alone would
- * hang), and a consumer that stops early stops the source.
+ * What the IPC writer writes, kept until taken: the writer's own queue would buffer everything written
+ * until a reader drains it, which is what lets `arrowIpcStream` pull one page at a time instead.
+ */
+class TakenChunks extends AsyncByteQueue {
+  private chunks: Uint8Array[] = [];
+
+  override write(value: Uint8Array): void {
+    if (value.byteLength > 0) this.chunks.push(value);
+  }
+
+  /** Everything written since the last call, as one chunk (one socket write per batch downstream). */
+  take(): Uint8Array | undefined {
+    const chunks = this.chunks;
+    this.chunks = [];
+    if (chunks.length === 0) return undefined;
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  }
+}
+
+/**
+ * Serialises pages of rows as an Arrow IPC stream, pulled: the next page is read only when the consumer
+ * asks for the next chunk, so a slow consumer holds one batch in memory, not the scan. The schema comes
+ * in the same first chunk as the first batch, so a failure of the first read happens before any byte is
+ * out (a server can still answer it with a status). The stream always carries the schema and one batch,
+ * also when there are no rows. A failing source fails the stream; a consumer that stops early (return)
+ * stops the source.
  */
 export async function* arrowIpcStream(
   converter: ArrowRowConverter,
   pages: AsyncIterable<readonly Record<string, unknown>[]>,
 ): AsyncGenerator<Uint8Array> {
-  let stopped = false;
-  async function* batches(): AsyncGenerator<RecordBatch> {
-    let wrote = false;
-    for await (const rows of pages) {
-      if (stopped) return;
-      if (rows.length === 0 && wrote) continue;
-      wrote = true;
-      yield converter.toBatch(rows);
-    }
-    if (!wrote) yield converter.toBatch([]);
-  }
+  const sink = new TakenChunks();
   const writer = new RecordBatchStreamWriter();
-  let failure: { error: unknown } | null = null;
-  const writing = writer.writeAll(batches()).then(
-    () => undefined,
-    (error: unknown) => {
-      failure = { error };
-      writer.abort();
-    },
-  );
-  try {
-    for await (const chunk of writer) {
-      if (failure) break;
-      yield chunk;
-    }
-  } catch (e) {
-    if (!failure) throw e;
-  } finally {
-    stopped = true;
+  let wrote = false;
+  for await (const rows of pages) {
+    if (rows.length === 0 && wrote) continue;
+    if (!wrote) writer.reset(sink, converter.schema);
+    wrote = true;
+    writer.write(converter.toBatch(rows));
+    const chunk = sink.take();
+    if (chunk) yield chunk;
   }
-  await writing;
-  if (failure) throw (failure as { error: unknown }).error;
+  if (!wrote) {
+    writer.reset(sink, converter.schema);
+    writer.write(converter.toBatch([]));
+  }
+  // Closing writes the end-of-stream marker.
+  writer.close();
+  const tail = sink.take();
+  if (tail) yield tail;
 }

@@ -20,8 +20,17 @@ export {
 } from './predicate.js';
 export type { Predicate, ScalarValue } from './predicate.js';
 export * from './types.js';
+export * from './aggregates.js';
 export { openExecutor } from './open-executor.js';
+export { describeStatement, QueryMonitor, shapeOf } from './query-monitor.js';
+export type { QueryKindStats, QueryMonitorOptions, QueryRecord } from './query-monitor.js';
 export { SqliteExecutor } from './sqlite/sqlite-executor.js';
 export type { SqliteExecutorOptions } from './sqlite/sqlite-executor.js';
 export { PostgresExecutor } from './postgres/postgres-executor.js';
 export type { PostgresExecutorOptions } from './postgres/postgres-executor.js';
+export { withReadScope } from './endpoints/read-scope.js';
+export type { LsnFloor } from './endpoints/lsn-floor.js';
+export { MemoryLsnFloor } from './endpoints/lsn-floor.js';
+export type { RoutedExecutor } from './endpoints/routed-executor.js';
+export type { EndpointSnapshot } from './endpoints/read-endpoint.js';
+export { RedisLsnFloor } from './endpoints/redis-lsn-floor.js';

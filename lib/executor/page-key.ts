@@ -84,7 +84,13 @@ export function encodePageKey(
   return Buffer.from(body, 'utf8').toString('base64url');
 }
 
-export function decodePageKey(key: unknown, fingerprint: string, kinds: readonly PhysicalKind[]): unknown[] {
+/** `nullable[i]`: the i-th value may be null (a nullable sort column; the key then records the null state). */
+export function decodePageKey(
+  key: unknown,
+  fingerprint: string,
+  kinds: readonly PhysicalKind[],
+  nullable: readonly boolean[] = [],
+): unknown[] {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH) throw badKey('not a key');
   if (!/^[A-Za-z0-9_-]+$/.test(key)) throw badKey('not base64url');
   let parsed: unknown;
@@ -99,7 +105,10 @@ export function decodePageKey(key: unknown, fingerprint: string, kinds: readonly
   if (!Array.isArray(values) || values.length !== kinds.length) throw badKey('wrong number of values');
   return kinds.map((k, i) => {
     const v: unknown = values[i];
-    if (v === null) throw badKey('null sort value');
+    if (v === null) {
+      if (nullable[i] === true) return null;
+      throw badKey('null sort value');
+    }
     return decodeValue(k, v);
   });
 }

@@ -1,4 +1,5 @@
 import type { Table as ArrowTable } from 'apache-arrow';
+import type { AggregateOps } from './aggregates.js';
 import type { ColumnName, InsertRow, Row, TableName } from './catalog/tables.js';
 import type { ExecutorError } from './errors.js';
 import type { Predicate, ScalarValue } from './predicate.js';
@@ -67,7 +68,7 @@ export type RowOutcome = { readonly ok: true } | { readonly ok: false; readonly 
 export type SetValues<T extends TableName> = Partial<Row<T>>;
 
 /** Operations available both on the executor and inside a transaction. */
-export interface ExecutorOps {
+export interface ExecutorOps extends AggregateOps {
   readonly backend: BackendName;
 
   select<T extends TableName, C extends ColumnName<T> = ColumnName<T>>(
@@ -193,6 +194,13 @@ export interface Executor extends ExecutorOps {
 
   /** The schema version the database is at after migrations. */
   schemaVersion(): Promise<number>;
+
+  /**
+   * Where the backend can tell cheaply (SQLite): a number that changes whenever another process has
+   * committed to the database, and never for this executor's own writes. Lets a process-local cache
+   * stay coherent with writers it does not hear from (lib/cache/watched-store.ts).
+   */
+  changeVersion?(): number;
 
   /** Backend-specific query plan of a select, for tests that check index use. */
   explain<T extends TableName>(query: SelectQuery<T>): Promise<string>;

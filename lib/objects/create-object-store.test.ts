@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createObjectStore } from './index.js';
 import { S3RVER_CREDENTIALS, startS3rver } from './test-support/s3rver.js';
 import type { RunningS3rver } from './test-support/s3rver.js';
@@ -19,6 +19,10 @@ afterAll(async () => {
 });
 
 describe('createObjectStore', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('filesystem: creates the signing key once and exposes the handler', async () => {
     const config = {
       kind: 'filesystem',
@@ -26,6 +30,9 @@ describe('createObjectStore', () => {
       publicBaseUrl: 'http://localhost:4000',
       signingKeyPath: join(dir, 'keys', 'object-url.key'),
     } as const;
+    // One instant for both signatures: a second boundary between them would change the signed expiry.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-01T12:00:00.000Z'));
     const store = await createObjectStore(config);
     expect(store.kind).toBe('filesystem');
     expect(store.mountPath).toBe('/object-store');

@@ -1,4 +1,4 @@
-import type { ObjectErrorListener } from './filesystem-handler.js';
+import type { ObjectErrorListener, ObjectStoredListener } from './filesystem-handler.js';
 import { createFilesystemObjectStore } from './filesystem-store.js';
 import type { FilesystemObjectStore } from './filesystem-store.js';
 import { createS3ObjectStore } from './s3-store.js';
@@ -19,6 +19,8 @@ export interface FilesystemStoreConfig {
   /** Default 10 GiB. */
   readonly maxObjectBytes?: number;
   readonly onError?: ObjectErrorListener;
+  /** Told each uploaded object's size once it is durable, e.g. to record it in the index. */
+  readonly onStored?: ObjectStoredListener;
 }
 
 export interface S3StoreConfig {
@@ -48,7 +50,7 @@ export async function createObjectStore(
 ): Promise<FilesystemObjectStore | S3ObjectStore> {
   switch (config.kind) {
     case 'filesystem': {
-      const { root, publicBaseUrl, mountPath, maxObjectBytes, onError } = config;
+      const { root, publicBaseUrl, mountPath, maxObjectBytes, onError, onStored } = config;
       const signingKey = await loadOrCreateSigningKey(config.signingKeyPath);
       return createFilesystemObjectStore({
         root,
@@ -56,6 +58,7 @@ export async function createObjectStore(
         mountPath,
         maxObjectBytes,
         onError,
+        onStored,
         signingKey,
       });
     }

@@ -24,6 +24,9 @@ let origin: string;
 let store: FilesystemObjectStore;
 let now = Date.UTC(2030, 0, 1);
 const MAX = 64 * 1024;
+/** What the store reported through onStored, and whether the next report should fail. */
+const stored: [string, number][] = [];
+let failNextStored = false;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tams-fs-handler-'));
@@ -40,6 +43,15 @@ beforeAll(async () => {
     signingKey: randomBytes(32),
     clock: () => now,
     maxObjectBytes: MAX,
+    onStored: (id, bytes) => {
+      if (failNextStored) {
+        failNextStored = false;
+        return Promise.reject(new Error('the index is down'));
+      }
+      stored.push([id, bytes]);
+      return Promise.resolve();
+    },
+    onError: () => undefined,
   });
 });
 afterAll(async () => {
@@ -124,6 +136,27 @@ describe('filesystem object endpoint: PUT then GET', () => {
     );
     // A signature for a/b does not open %2F, and the other way round.
     expect((await rawRequest(origin, 'GET', `/object-store/%252F${signed('a/b')}`)).status).toBe(403);
+  });
+});
+
+describe('object sizes', () => {
+  it('reports the true size of each upload once stored, also without Content-Length; a failing report does not fail the upload', async () => {
+    stored.length = 0;
+    const body = randomBytes(12_345);
+    expect((await put(store.presignPut('sized/a', { expiresInSeconds: 60 }).url, body)).status).toBe(201);
+    expect(
+      (await put(store.presignPut('sized/empty', { expiresInSeconds: 60 }).url, Buffer.alloc(0))).status,
+    ).toBe(201);
+    expect(stored).toEqual([
+      ['sized/a', 12_345],
+      ['sized/empty', 0],
+    ]);
+    failNextStored = true;
+    expect((await put(store.presignPut('sized/b', { expiresInSeconds: 60 }).url, body)).status).toBe(201);
+    expect((await get(store.presignGet('sized/b', { expiresInSeconds: 60 }))).body.equals(body)).toBe(true);
+    // A refused upload (the object exists) reports nothing.
+    expect((await put(store.presignPut('sized/a', { expiresInSeconds: 60 }).url, body)).status).toBe(409);
+    expect(stored).toHaveLength(2);
   });
 });
 

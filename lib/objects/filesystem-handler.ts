@@ -27,14 +27,22 @@ export interface FilesystemHandlerOptions {
    * they broke: a client that went away mid-transfer is not the store failing.
    */
   readonly onError?: ObjectErrorListener | undefined;
+  /**
+   * Told the true size of each object once its upload is durable, before the 201 (e.g. to record it in the
+   * index, for storage analytics). A failure here is passed to `onError` and does not fail the upload:
+   * the bytes are stored, and a retried PUT would only meet OBJECT_EXISTS.
+   */
+  readonly onStored?: ObjectStoredListener | undefined;
 }
+
+export type ObjectStoredListener = (objectId: string, bytes: number) => Promise<void>;
 
 // The longest path segment a valid id can arrive as: every UTF-8 byte percent-encoded.
 const MAX_ENCODED_ID_LENGTH = 3 * MAX_OBJECT_ID_BYTES;
 const EXPIRES = /^\d{1,15}$/;
 
 export function createFilesystemHandler(options: FilesystemHandlerOptions): ObjectRequestHandler {
-  const { directory, signer, mountPath, clock, maxObjectBytes, onError } = options;
+  const { directory, signer, mountPath, clock, maxObjectBytes, onError, onStored } = options;
   const prefix = `${mountPath}/`;
 
   return async (req, res) => {
@@ -136,12 +144,18 @@ export function createFilesystemHandler(options: FilesystemHandlerOptions): Obje
         'this object has been uploaded already and objects are immutable; allocate a new object for new media',
       );
     }
+    let bytes: number;
     try {
-      await directory.write(objectId, req, contentType, maxObjectBytes);
+      bytes = await directory.write(objectId, req, contentType, maxObjectBytes);
     } catch (e) {
       if (e instanceof ObjectStoreError && e.code === 'OBJECT_TOO_LARGE') return tooLarge(res);
       if (req.destroyed && !req.complete) return res.destroy(); // the client went away mid-upload
       throw e;
+    }
+    try {
+      await onStored?.(objectId, bytes);
+    } catch (e) {
+      onError?.(e, req, res);
     }
     res.writeHead(201, { 'Content-Length': 0 }).end();
   }

@@ -152,6 +152,17 @@ export class ObjectDirectory {
     }
   }
 
+  /** The object's size in bytes; null when it is not stored. */
+  async size(objectId: string): Promise<number | null> {
+    try {
+      const info = await stat(this.paths(objectId).data);
+      return info.isFile() ? info.size : null;
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return null;
+      throw this.#unavailable('stat', objectId, e);
+    }
+  }
+
   async remove(objectId: string): Promise<void> {
     const { data, meta } = this.paths(objectId);
     for (const path of [data, meta]) {

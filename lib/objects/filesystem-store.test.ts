@@ -31,8 +31,10 @@ describe('filesystem store, server side', () => {
   it('put, get, exists, delete; deleting a missing object is not an error', async () => {
     expect(await store.exists('a/b')).toBe(false);
     expect(await store.get('a/b')).toBeNull();
+    expect(await store.size('a/b')).toBeNull();
     await store.put('a/b', Buffer.from('bytes'), 'text/plain');
     expect(await store.exists('a/b')).toBe(true);
+    expect(await store.size('a/b')).toBe(5);
     expect((await store.get('a/b'))?.toString()).toBe('bytes');
     await store.delete('a/b');
     expect(await store.exists('a/b')).toBe(false);

@@ -1,7 +1,11 @@
 import { Readable } from 'node:stream';
 import { describeValue } from '../tams/index.js';
 import { ObjectStoreError } from './errors.js';
-import type { ObjectErrorListener, ObjectRequestHandler } from './filesystem-handler.js';
+import type {
+  ObjectErrorListener,
+  ObjectRequestHandler,
+  ObjectStoredListener,
+} from './filesystem-handler.js';
 import { createFilesystemHandler } from './filesystem-handler.js';
 import { ObjectDirectory } from './filesystem-layout.js';
 import { assertObjectId } from './object-id.js';
@@ -31,6 +35,8 @@ export interface FilesystemObjectStoreOptions {
   readonly maxObjectBytes?: number;
   /** Told about failures the handler answered with 500, for logging. */
   readonly onError?: ObjectErrorListener;
+  /** Told each uploaded object's size once it is durable (see FilesystemHandlerOptions.onStored). */
+  readonly onStored?: ObjectStoredListener;
 }
 
 export interface FilesystemObjectStore extends ObjectStore {
@@ -69,6 +75,7 @@ export async function createFilesystemObjectStore(
     clock,
     maxObjectBytes,
     onError: options.onError,
+    onStored: options.onStored,
   });
 
   function signedUrl(method: 'GET' | 'PUT', objectId: string, expiresIn: number, contentType?: string) {
@@ -94,6 +101,10 @@ export async function createFilesystemObjectStore(
     async exists(objectId) {
       assertObjectId(objectId);
       return directory.exists(objectId);
+    },
+    async size(objectId) {
+      assertObjectId(objectId);
+      return directory.size(objectId);
     },
     async delete(objectId) {
       assertObjectId(objectId);

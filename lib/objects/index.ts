@@ -17,7 +17,11 @@ export {
   DEFAULT_MOUNT_PATH,
 } from './filesystem-store.js';
 export type { FilesystemObjectStore, FilesystemObjectStoreOptions } from './filesystem-store.js';
-export type { ObjectErrorListener, ObjectRequestHandler } from './filesystem-handler.js';
+export type {
+  ObjectErrorListener,
+  ObjectRequestHandler,
+  ObjectStoredListener,
+} from './filesystem-handler.js';
 export { loadOrCreateSigningKey, SIGNING_KEY_BYTES } from './signing-key.js';
 
 export { createS3ObjectStore } from './s3-store.js';

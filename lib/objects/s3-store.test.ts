@@ -74,15 +74,18 @@ describe('S3 object store on s3rver', () => {
     },
   );
 
-  it('exists, get and delete; deleting a missing object is not an error', async () => {
+  it('exists, size (a HEAD), get and delete; deleting a missing object is not an error', async () => {
     const id = 'delete/me';
     expect(await store.exists(id)).toBe(false);
     expect(await store.get(id)).toBeNull();
+    expect(await store.size(id)).toBeNull();
     await store.put(id, Buffer.from('bytes'), 'text/plain');
     expect(await store.exists(id)).toBe(true);
+    expect(await store.size(id)).toBe(5);
     expect((await store.get(id))?.toString()).toBe('bytes');
     await store.delete(id);
     expect(await store.exists(id)).toBe(false);
+    expect(await store.size(id)).toBeNull();
     expect(await store.get(id)).toBeNull();
     await store.delete(id);
   });

@@ -1,14 +1,7 @@
-import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type * as ClientS3 from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type * as RequestPresigner from '@aws-sdk/s3-request-presigner';
+import { lazyModule } from '../lazy-module.js';
 import { describeValue } from '../tams/index.js';
 import { ObjectStoreError } from './errors.js';
 import { MAX_OBJECT_ID_BYTES, assertObjectId, objectIdProblem } from './object-id.js';
@@ -17,6 +10,10 @@ import { RefreshingCredentials } from './refreshing-credentials.js';
 import type { S3UrlTemplate } from './sigv4-presigner.js';
 import { SigV4Presigner } from './sigv4-presigner.js';
 import type { ObjectStore, PresignedRequest, PresignGetOptions, PresignPutOptions } from './types.js';
+
+/** The AWS SDK, loaded when an S3 store is opened (lib/lazy-module.ts): ~13 MB a filesystem store never needs. */
+const s3 = lazyModule<typeof ClientS3>('@aws-sdk/client-s3');
+const presigner = lazyModule<typeof RequestPresigner>('@aws-sdk/s3-request-presigner');
 
 /**
  * Objects in an S3 bucket (AWS, MinIO, VAST S3, ...): `@aws-sdk/client-s3` for the server-side calls,
@@ -80,7 +77,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   };
-  const client = new S3Client({ ...clientConfig, credentials: options.credentials });
+  const client = new (s3().S3Client)({ ...clientConfig, credentials: options.credentials });
   let credentials: RefreshingCredentials | undefined;
   try {
     const publicConfig =
@@ -125,17 +122,27 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
       async exists(objectId) {
         const Key = keyOf(objectId);
         try {
-          await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+          await client.send(new (s3().HeadObjectCommand)({ Bucket: bucket, Key }));
           return true;
         } catch (e) {
           if (isNotFound(e)) return false;
           throw sdkFailure('HeadObject', objectId, e);
         }
       },
+      async size(objectId) {
+        const Key = keyOf(objectId);
+        try {
+          const head = await client.send(new (s3().HeadObjectCommand)({ Bucket: bucket, Key }));
+          return head.ContentLength ?? 0;
+        } catch (e) {
+          if (isNotFound(e)) return null;
+          throw sdkFailure('HeadObject', objectId, e);
+        }
+      },
       async delete(objectId) {
         const Key = keyOf(objectId);
         try {
-          await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+          await client.send(new (s3().DeleteObjectCommand)({ Bucket: bucket, Key }));
         } catch (e) {
           if (!isNotFound(e)) throw sdkFailure('DeleteObject', objectId, e);
         }
@@ -145,7 +152,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
         assertContentType(contentType);
         try {
           await client.send(
-            new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentType: contentType }),
+            new (s3().PutObjectCommand)({ Bucket: bucket, Key, Body: body, ContentType: contentType }),
           );
         } catch (e) {
           throw sdkFailure('PutObject', objectId, e);
@@ -154,7 +161,7 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
       async get(objectId) {
         const Key = keyOf(objectId);
         try {
-          const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+          const out = await client.send(new (s3().GetObjectCommand)({ Bucket: bucket, Key }));
           if (out.Body === undefined) return Buffer.alloc(0);
           const bytes = await out.Body.transformToByteArray();
           return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -165,20 +172,20 @@ export async function createS3ObjectStore(options: S3ObjectStoreOptions): Promis
       },
       async ensureBucket() {
         try {
-          await client.send(new HeadBucketCommand({ Bucket: bucket }));
+          await client.send(new (s3().HeadBucketCommand)({ Bucket: bucket }));
           return;
         } catch (e) {
           if (!isNotFound(e)) throw sdkFailure('HeadBucket', undefined, e);
         }
         try {
           await client.send(
-            new CreateBucketCommand({
+            new (s3().CreateBucketCommand)({
               Bucket: bucket,
               // AWS wants the region named outside us-east-1; MinIO and s3rver accept it.
               ...(region === 'us-east-1'
                 ? {}
                 : { CreateBucketConfiguration: { LocationConstraint: region } }),
-            } as ConstructorParameters<typeof CreateBucketCommand>[0]),
+            } as ConstructorParameters<typeof ClientS3.CreateBucketCommand>[0]),
           );
         } catch (e) {
           const name = e instanceof Error ? e.name : '';
@@ -257,7 +264,7 @@ const PROBE_CREDENTIALS = {
  * SigV4a) fails here, at start, rather than in a client.
  */
 async function resolveUrlTemplate(config: S3ClientConfig, bucket: string): Promise<S3UrlTemplate> {
-  const probe = new S3Client({ ...config, credentials: PROBE_CREDENTIALS });
+  const probe = new (s3().S3Client)({ ...config, credentials: PROBE_CREDENTIALS });
   const misconfigured = (why: string, cause?: unknown) =>
     new ObjectStoreError(
       'MISCONFIGURED',
@@ -270,10 +277,11 @@ async function resolveUrlTemplate(config: S3ClientConfig, bucket: string): Promi
       const input = { Bucket: bucket, Key: PROBE_KEY };
       const client = withToken
         ? probe
-        : new S3Client({ ...config, credentials: { ...PROBE_CREDENTIALS, sessionToken: undefined } });
+        : new (s3().S3Client)({ ...config, credentials: { ...PROBE_CREDENTIALS, sessionToken: undefined } });
       try {
-        const command = method === 'GET' ? new GetObjectCommand(input) : new PutObjectCommand(input);
-        return await getSignedUrl(client, command, { expiresIn: 60, signingDate: PROBE_DATE });
+        const command =
+          method === 'GET' ? new (s3().GetObjectCommand)(input) : new (s3().PutObjectCommand)(input);
+        return await presigner().getSignedUrl(client, command, { expiresIn: 60, signingDate: PROBE_DATE });
       } finally {
         if (client !== probe) client.destroy();
       }

@@ -30,6 +30,8 @@ export interface ObjectStore {
   presignGet(objectId: string, options: PresignGetOptions): string;
   /** Whether the bytes exist. */
   exists(objectId: string): Promise<boolean>;
+  /** The stored object's size in bytes (a HEAD on S3); null when the bytes do not exist. */
+  size(objectId: string): Promise<number | null>;
   /** Removes the bytes; removing a missing object is not an error. */
   delete(objectId: string): Promise<void>;
   /** Server-side write (tests, internal tools). */

@@ -223,3 +223,52 @@ describe('deleting flows', () => {
     );
   });
 });
+
+describe('delete request events (Subscription.storeEvents)', () => {
+  const STORE_EVENT = `query($p: String!) {
+    storeEvent(position: $p) { type tamsType flowId deleteRequest { id flowId status deleteFlow timerangeRemaining } }
+  }`;
+
+  it('records each step of a background deletion, readable with the delete scope only', async () => {
+    const flowId = await createFlow(h);
+    await addSeconds(
+      h,
+      flowId,
+      Array.from({ length: 8 }, (_, i) => i),
+    );
+    const before = await lastEventSeq(h);
+    const r = await h.run<{ deleteSegments: Deletion }>(DELETE_SEGMENTS, { flowId });
+    const requestId = r.data!.deleteSegments.request!.id;
+    const worker = new DeletionWorker(h.subgraph.repository, { batch: 3 });
+    while (await worker.tick());
+    const events = (await eventsSince(h, before)).filter((e) => e.type === 'store/delete_request_updated');
+    const steps = events.map((e) => e.payload as { status: string; timerange_remaining: string | null });
+    // Created, two batches of 3 that leave some, the last batch of 2.
+    expect(steps.map((p) => p.status)).toEqual(['created', 'started', 'started', 'done']);
+    expect(steps.map((p) => p.timerange_remaining)).toEqual(['_', '[3:0_', '[6:0_', '()']);
+
+    // Through the feed's lookup: by position, with the delete scope; hidden from a reader.
+    const [position] = await h.executor
+      .readOutbox(0n, 100_000)
+      .then((all) => all.filter((e) => e.seq === events[0]!.seq).map((e) => String(e.position)));
+    const asDeleter = await h.run<{ storeEvent: unknown }>(
+      STORE_EVENT,
+      { p: position },
+      { scopes: ['read', 'delete'] },
+    );
+    expect(asDeleter.data!.storeEvent).toEqual({
+      type: 'DELETE_REQUEST_UPDATED',
+      tamsType: 'store/delete_request_updated',
+      flowId,
+      deleteRequest: {
+        id: requestId,
+        flowId,
+        status: 'CREATED',
+        deleteFlow: false,
+        timerangeRemaining: '_',
+      },
+    });
+    const asReader = await h.run<{ storeEvent: unknown }>(STORE_EVENT, { p: position }, { scopes: ['read'] });
+    expect(asReader.data!.storeEvent).toBeNull();
+  });
+});

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import type { CoherentCache } from '../../lib/cache/index.js';
 import type { Executor } from '../../lib/executor/index.js';
 import type { MediaContext } from './context.js';
 import { createMediaContext } from './context.js';
@@ -6,6 +7,9 @@ import { DeletionWorker } from './domain/deletion-worker.js';
 import type { MediaLimits } from './domain/media-limits.js';
 import { DEFAULT_LIMITS } from './domain/media-limits.js';
 import type { DomainLog, MediaRepository } from './domain/repository.js';
+import type { SegmentExportRequest } from './domain/segment-export.js';
+import { exportSegments } from './domain/segment-export.js';
+import { entityReader } from './entity-cache.js';
 import { buildMediaSchema } from './schema.js';
 import type { StorageBackendSpec } from './storage-registry.js';
 import { StorageRegistry } from './storage-registry.js';
@@ -15,6 +19,8 @@ import { createPublicOnlyFetch, createWebhookDispatcher } from './webhooks/index
 export type { MediaContext } from './context.js';
 export type { MediaLimits } from './domain/media-limits.js';
 export type { MediaRepository } from './domain/repository.js';
+export type { SegmentExportRequest } from './domain/segment-export.js';
+export { SEGMENT_EXPORT_COLUMNS } from './domain/segment-export.js';
 export { ERROR_STATUS, httpStatusOf } from './errors.js';
 export type { StorageBackendSpec } from './storage-registry.js';
 
@@ -36,6 +42,8 @@ export interface MediaSubgraphOptions {
   readonly now?: () => Date;
   /** Called after each committed write, after waking the webhook dispatcher; e.g. wakes the outbox feed. */
   readonly afterWrite?: () => void;
+  /** The cache shared by the replicas (lib/cache): entity reads go through it, writes invalidate it. */
+  readonly cache?: CoherentCache;
 }
 
 /** The media subgraph, ready to serve: its schema, the domain's repository and its background workers. */
@@ -44,7 +52,9 @@ export interface MediaSubgraph {
   readonly repository: MediaRepository;
   readonly worker: DeletionWorker;
   readonly webhooks: WebhookDispatcher;
-  createContext(principal: string | null): MediaContext;
+  createContext(principal: string | null, scopes?: ReadonlySet<string>): MediaContext;
+  /** The flow's segment index as an Arrow IPC stream (the gateway serves it at /export/flows/{id}/segments). */
+  exportSegments(request: SegmentExportRequest): Promise<AsyncIterable<Uint8Array>>;
   close(): Promise<void>;
 }
 
@@ -67,7 +77,9 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
       wakeWebhooks();
       options.afterWrite?.();
     },
+    ...(options.cache ? { cache: options.cache } : {}),
   };
+  const entities = entityReader(options.executor, options.cache);
   const worker = new DeletionWorker(repository);
   const webhooks = createWebhookDispatcher(repository, {
     log: options.log,
@@ -85,8 +97,14 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
     repository,
     worker,
     webhooks,
-    createContext: (principal) =>
-      createMediaContext(repository, { principal, backgroundWork: () => worker.wake() }),
+    createContext: (principal, scopes) =>
+      createMediaContext(repository, {
+        principal,
+        ...(scopes ? { scopes } : {}),
+        backgroundWork: () => worker.wake(),
+        entities,
+      }),
+    exportSegments: (request) => exportSegments(repository, request),
     async close() {
       await webhooks.stop();
       await worker.stop();

@@ -2,11 +2,14 @@ import DataLoader from 'dataloader';
 import type { ColumnName, Executor, Page, Row, SelectQuery, TableName } from '../../lib/executor/index.js';
 import { ExecutorError } from '../../lib/executor/index.js';
 import type { CollectionReader } from './domain/collections.js';
+import type { EntityReader } from './entity-cache.js';
+import { entityReader } from './entity-cache.js';
 
 /**
  * Per-request DataLoaders: every entity lookup and every one-to-many edge of a response becomes one
- * executor call per kind, however many parents there are. Created per request, so nothing is cached
- * across requests (or across callers with different rights).
+ * executor call per kind, however many parents there are. Created per request, so nothing is memoised
+ * across requests (or across callers with different rights); entity rows by id may come from the shared
+ * cache (`entities`, entity-cache.ts), which is never staler than the database.
  */
 export interface MediaLoaders {
   readonly flow: DataLoader<string, Row<'flows'> | null>;
@@ -62,22 +65,21 @@ async function runPages(
   return results;
 }
 
-export function createLoaders(executor: Executor): MediaLoaders {
-  const flow = new DataLoader<string, Row<'flows'> | null>((ids) => executor.lookup('flows', 'id', ids));
-  const source = new DataLoader<string, Row<'sources'> | null>((ids) =>
-    executor.lookup('sources', 'id', ids),
-  );
-  const object = new DataLoader<string, Row<'objects'> | null>((ids) =>
-    executor.lookup('objects', 'id', ids),
-  );
+export function createLoaders(
+  executor: Executor,
+  entities: EntityReader = entityReader(executor, undefined),
+): MediaLoaders {
+  const flow = new DataLoader<string, Row<'flows'> | null>((ids) => entities.flows(ids));
+  const source = new DataLoader<string, Row<'sources'> | null>((ids) => entities.sources(ids));
+  const object = new DataLoader<string, Row<'objects'> | null>((ids) => entities.objects(ids));
   const flowsOfSource = new DataLoader<string, Row<'flows'>[]>((ids) =>
     executor.lookupMany('flows', 'source_id', ids, { orderBy: [{ column: 'id' }] }),
   );
   const collectionItems = new DataLoader<string, Row<'flow_collection_items'>[]>((ids) =>
-    executor.lookupMany('flow_collection_items', 'collection_id', ids, { orderBy: [{ column: 'position' }] }),
+    entities.itemsOfCollections(ids),
   );
   const collectorsOf = new DataLoader<string, Row<'flow_collection_items'>[]>((ids) =>
-    executor.lookupMany('flow_collection_items', 'member_id', ids),
+    entities.collectionsOfMembers(ids),
   );
   const pages = new DataLoader<SelectQuery<TableName>, Page<unknown>, string>(
     (queries) => runPages(executor, queries),

@@ -1,4 +1,4 @@
-import type { Row } from '../../lib/executor/index.js';
+import type { OutboxEvent, Row } from '../../lib/executor/index.js';
 
 /** What each GraphQL type's resolvers receive as their parent: rows of the executor, mostly as read. */
 export type FlowParent = Row<'flows'>;
@@ -18,3 +18,6 @@ export interface ServiceParent {
   readonly name: string | null;
   readonly description: string | null;
 }
+
+/** A store event: its outbox row (resolvers read the payload for what the event changed). */
+export type StoreEventParent = OutboxEvent;

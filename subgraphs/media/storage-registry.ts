@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Executor, Row } from '../../lib/executor/index.js';
+import { ExecutorError } from '../../lib/executor/index.js';
 import type { ObjectStore } from '../../lib/objects/index.js';
 
 /**
@@ -35,6 +36,20 @@ export class StorageRegistry {
    * backend is) and binds it to its store. Runs at start of the role that owns storage.
    */
   static async open(executor: Executor, specs: readonly StorageBackendSpec[]): Promise<StorageRegistry> {
+    // Replicas starting together on a new database race to insert the same rows: the loser's insert
+    // fails on the unique key, and its next attempt finds the winner's rows and adopts them.
+    for (let attempt = 1; ; attempt++)
+      try {
+        return await StorageRegistry.register(executor, specs);
+      } catch (error) {
+        if (!(error instanceof ExecutorError && error.code === 'DUPLICATE_KEY') || attempt === 3) throw error;
+      }
+  }
+
+  private static async register(
+    executor: Executor,
+    specs: readonly StorageBackendSpec[],
+  ): Promise<StorageRegistry> {
     const rows = await executor.transaction(async (tx) => {
       const existing = (await tx.select({ table: 'storage_backends', limit: 1000 })).rows;
       const hasDefault = existing.some((r) => r.default_storage);
@@ -74,6 +89,11 @@ export class StorageRegistry {
   /** A registry over rows already loaded (tests; roles that only read). */
   static of(bindings: readonly StorageBinding[]): StorageRegistry {
     return new StorageRegistry(bindings);
+  }
+
+  /** Every backend this process serves, with its store. */
+  all(): readonly StorageBinding[] {
+    return this.bindings;
   }
 
   byId(id: string): StorageBinding | undefined {

@@ -298,6 +298,23 @@ describe('scopes', () => {
     expect(outcomes).toEqual([]);
   });
 
+  it('keep analytics.queryPerformance for admins, below a root field readers may use', async () => {
+    const ask = async (scope: (typeof SCOPE_LIST)[number]) => {
+      const response = await call('/graphql', {
+        method: 'POST',
+        token: tokens[scope],
+        body: JSON.stringify({ query: '{ analytics { queryPerformance { kinds { kind count } } } }' }),
+      });
+      return (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+    };
+    expect((await ask('read')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const admin = await ask('admin');
+    expect(admin.errors).toBeUndefined();
+    expect(admin.data).toMatchObject({
+      analytics: { queryPerformance: { kinds: expect.any(Array) as unknown } },
+    });
+  });
+
   it('refuse a mixed operation as a whole when one root field is out of scope', async () => {
     const response = await call('/graphql', {
       method: 'POST',

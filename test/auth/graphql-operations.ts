@@ -22,6 +22,8 @@ export function operationPerRootField(): Record<
       webhooks: { query: '{ webhooks { url } }' },
       flowDeleteRequests: { query: '{ flowDeleteRequests { id } }' },
       flowDeleteRequest: { query: `{ flowDeleteRequest(id: "${id}") { id } }` },
+      storeEvent: { query: `{ storeEvent(position: "1") { position } }` },
+      analytics: { query: '{ analytics { flowUsage { totalFlows } } }' },
     },
     Mutation: {
       putFlow: {

@@ -34,13 +34,21 @@ describe('embedded store over HTTP', () => {
   });
 
   it('answers health, readiness and metrics', async () => {
-    expect(await (await fetch(`${service.url}/health`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${service.url}/health`)).json()).toEqual({
+      status: 'ok',
+      cache: { store: 'memory' },
+    });
     const ready = await fetch(`${service.url}/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'database', ok: true }] });
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toContain('tams_http_request_duration_seconds_bucket');
     expect(metrics).toContain('tams_graphql_operation_duration_seconds');
+    // Every database statement, by kind and table (the scenario before this ran selects and inserts; its
+    // coverage reads the maintained runs, its stats sum the segments).
+    expect(metrics).toMatch(/tams_db_query_seconds_count\{[^}]*kind="select"[^}]*table="flows"/);
+    expect(metrics).toMatch(/tams_db_query_seconds_count\{[^}]*kind="aggregate"[^}]*table="segment_runs"/);
+    expect(metrics).toMatch(/tams_db_query_seconds_count\{[^}]*kind="insert"[^}]*table="segments"/);
   });
 
   it('refuses oversized, malformed and over-complex requests with clear errors', async () => {

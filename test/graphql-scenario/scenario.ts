@@ -105,6 +105,17 @@ export async function runScenario(
       `downloaded bytes of segment ${i}`,
     ).toBe(true);
   }
+  // The analytics subgraph's fields beside the media subgraph's, in one federated request.
+  observed.analytics = await ok(
+    graphqlUrl,
+    `query($id: ID!) { flow(id: $id) {
+       stats { segmentCount totalDuration firstStart lastEnd }
+       coverage(timerange: "[0:0_30:0)") { timerange coveredSeconds ratio gapCount gaps { timerange seconds } }
+       timeline(buckets: 2) { timerange segmentCount coveredSeconds }
+       segmentDurationStats { count mean percentiles(p: [0.5]) { p value } }
+       source { stats { flowCount segmentCount totalDuration } } } }`,
+    { id: flowId },
+  );
   observed.listing = {
     timerange: listing.flow.timerange,
     stats: listing.flow.stats,

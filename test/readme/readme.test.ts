@@ -102,6 +102,13 @@ describe('README.md, followed in order on one store', () => {
     expect(flow.segments.nodes.map((s) => s.objectId)).toEqual([object!.objectId]);
   });
 
+  it('Analytics: the query answers what the README shows', async () => {
+    const text = section('Analytics');
+    const [query] = gqlBodies(codeBlocks(text, 'sh')[0]!);
+    const answer = JSON.parse(codeBlocks(text, 'json')[0]!) as { data: unknown };
+    expect(await gql(query!)).toEqual(answer.data);
+  });
+
   it('Watching a flow live: the script prints the flow after a change', async () => {
     const text = section('Watching a flow live');
     const script = codeBlocks(text, 'js')[0]!.replace(

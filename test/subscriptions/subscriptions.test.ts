@@ -1,104 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import { SignJWT } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { ApiTokens } from '../../gateway/auth/api-tokens.js';
 import { Principals } from '../../gateway/auth/principals.js';
 import { allows, GRAPHQL_SCOPES } from '../../gateway/auth/scope-rules.js';
-import type { Scope } from '../../gateway/auth/scopes.js';
-import { createLogger } from '../../gateway/logger.js';
-import type { RunningService } from '../../gateway/service.js';
-import { startService } from '../../gateway/service.js';
-import { loadConfig } from '../../lib/config/config.js';
-import type { Executor } from '../../lib/executor/index.js';
 import { OutboxFeed } from '../../lib/events/outbox-feed.js';
-import { openExecutor } from '../../lib/executor/index.js';
 import { eventually } from '../../lib/test-support/eventually.js';
-import { bearer, createScopeTokens } from '../support/admin-token.js';
+import { bearer } from '../support/admin-token.js';
 import { activeSubscriptions, gatewayQueries, untilActiveSubscriptions } from '../support/metrics.js';
-import { WsTestClient } from './ws-client.js';
+import {
+  addSegment,
+  connect,
+  createFlow,
+  executor,
+  JWT_SECRET,
+  logs,
+  rest,
+  service,
+  tokens,
+  useSubscriptionStore,
+  wsUrl,
+} from './subscription-store.js';
 
 /**
  * GraphQL subscriptions over graphql-ws against the embedded store with authentication on:
  * connection_init with every scheme, scopes per subscription, events resolved through the federated
  * gateway (media and analytics fields), deletion completing the stream, revocation closing the socket.
+ * The dashboard's fields (storeEvents, flowStats, storeTotals): dashboard-subscriptions.test.ts.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'tams-subscriptions-'));
-const JWT_SECRET = 'subscriptions-test-hs256-secret-0123456789';
-const logs: string[] = [];
-let service: RunningService;
-let executor: Executor;
-let wsUrl: string;
-let tokens: Record<Scope, string>;
-
-beforeAll(async () => {
-  const config = loadConfig({ TAMS_DATA_DIR: dir, TAMS_PORT: '0', TAMS_JWT_SECRET: JWT_SECRET });
-  service = await startService(config, 'embedded', {
-    log: createLogger('info', { write: (line: string) => void logs.push(line) }),
-    version: 'test',
-  });
-  wsUrl = service.graphqlUrl.replace(/^http/, 'ws');
-  executor = await openExecutor(config.database);
-  tokens = await createScopeTokens(executor);
-  await new Principals(executor).set('basic-ana', ['read'], { password: 'a long enough password' });
-});
-/** Every test client, closed after each test so that one failure does not leave subscriptions open. */
-const clients: WsTestClient[] = [];
-async function connect(...args: Parameters<typeof WsTestClient.connect>): Promise<WsTestClient> {
-  const client = await WsTestClient.connect(...args);
-  clients.push(client);
-  return client;
-}
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await untilActiveSubscriptions(service.url, 0);
-});
-afterAll(async () => {
-  await executor?.close();
-  await service?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function rest(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${service.url}${path}`, {
-    method,
-    headers: {
-      ...bearer(tokens.admin),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  expect(response.status, `${method} ${path}: ${await response.clone().text()}`).toBeLessThan(300);
-  return response;
-}
-
-async function createFlow(): Promise<string> {
-  const id = randomUUID();
-  await rest('PUT', `/flows/${id}`, {
-    id,
-    source_id: randomUUID(),
-    format: 'urn:x-nmos:format:video',
-    codec: 'video/h264',
-    container: 'video/mp2t',
-    label: 'camera 1',
-    essence_parameters: { frame_width: 1920, frame_height: 1080 },
-  });
-  return id;
-}
-
-async function addSegment(flow: string, second: number) {
-  const storage = await rest('POST', `/flows/${flow}/storage`, { limit: 1 });
-  const { media_objects } = (await storage.json()) as { media_objects: { object_id: string }[] };
-  await rest('POST', `/flows/${flow}/segments`, {
-    object_id: media_objects[0]!.object_id,
-    timerange: `[${second}:0_${second + 1}:0)`,
-  });
-}
+useSubscriptionStore();
 
 const FLOW_UPDATED = `subscription($id: ID!) {
   flowUpdated(id: $id) { id label stats { segmentCount } }
@@ -157,9 +90,16 @@ describe('graphql-ws connection_init', () => {
     const { source_id: source } = (await (await rest('GET', `/flows/${flow}`)).json()) as {
       source_id: string;
     };
-    const keys: Record<string, string> = { flowUpdated: flow, sourceUpdated: source };
+    // Each field, subscribed with arguments it accepts.
+    const subscriptions: Record<string, [string, Record<string, unknown>]> = {
+      flowUpdated: ['subscription($id: ID!) { flowUpdated(id: $id) { id } }', { id: flow }],
+      sourceUpdated: ['subscription($id: ID!) { sourceUpdated(id: $id) { id } }', { id: source }],
+      flowStats: ['subscription($id: ID!) { flowStats(id: $id, heartbeat: null) { id } }', { id: flow }],
+      storeEvents: ['subscription { storeEvents { position } }', {}],
+      storeTotals: ['subscription { storeTotals(heartbeat: null) { totals { flows } } }', {}],
+    };
     const fields = Object.keys(GRAPHQL_SCOPES.Subscription).filter((f) => !f.startsWith('_'));
-    expect(fields.sort()).toEqual(Object.keys(keys).sort());
+    expect(fields.sort()).toEqual(Object.keys(subscriptions).sort());
     for (const scope of ['read', 'write', 'delete', 'admin'] as const) {
       const client = await connect(wsUrl, bearer(tokens[scope]));
       expect(await client.initResult()).toBe('ack');
@@ -178,7 +118,7 @@ describe('graphql-ws connection_init', () => {
         });
       for (const field of fields) {
         const requirement = GRAPHQL_SCOPES.Subscription[field]!;
-        client.subscribe(field, `subscription($id: ID!) { ${field}(id: $id) { id } }`, { id: keys[field] });
+        client.subscribe(field, ...subscriptions[field]!);
         if (allows({ principal: scope, scopes: new Set([scope]), scheme: 'api-token' }, requirement)) {
           await untilActiveSubscriptions(service.url, fields.indexOf(field) + 1);
           // Live (the mutation above may already have produced an event), never refused.
@@ -331,6 +271,32 @@ describe('subscriptions', () => {
     expect(await client.waitClosed()).toMatchObject({ code: 4401 });
     expect(client.of('1')).toHaveLength(1);
     await untilActiveSubscriptions(service.url, 0);
+  });
+
+  it('close every socket of a revoked token at the next event, and only those', async () => {
+    const executorTokens = new ApiTokens(executor);
+    const { principal } = await new Principals(executor).set(`shared-${randomUUID()}`, ['read']);
+    const { token, info } = await executorTokens.create(principal, ['read']);
+    const flow = await createFlow();
+    const revoked = await Promise.all([1, 2, 3].map(() => connect(wsUrl, bearer(token))));
+    const other = await connect(wsUrl, bearer(tokens.read));
+    for (const client of [...revoked, other]) {
+      expect(await client.initResult()).toBe('ack');
+      client.subscribe('1', FLOW_UPDATED, { id: flow });
+    }
+    await untilActiveSubscriptions(service.url, 4);
+    await rest('PUT', `/flows/${flow}/label`, 'before');
+    for (const client of [...revoked, other]) await client.nextOf('1', 1);
+    expect(await executorTokens.revoke(info.id)).toBe(true);
+    await rest('PUT', `/flows/${flow}/label`, 'after');
+    for (const client of revoked) {
+      expect(await client.waitClosed()).toMatchObject({ code: 4401 });
+      expect(client.of('1')).toHaveLength(1);
+    }
+    expect((await other.nextOf('1', 2))[1]).toMatchObject({
+      payload: { data: { flowUpdated: { label: 'after' } } },
+    });
+    await untilActiveSubscriptions(service.url, 1);
   });
 
   it('refuse a query or mutation on an open connection once its token is revoked', async () => {

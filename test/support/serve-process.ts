@@ -22,9 +22,9 @@ export const BUILT_TAMS = fileURLToPath(new URL('../../bin/tams.js', import.meta
  */
 export function spawnServe(
   env: Readonly<Record<string, string>>,
-  { built = false }: { built?: boolean } = {},
+  { built = false, nodeArgs = [] }: { built?: boolean; nodeArgs?: readonly string[] } = {},
 ): Promise<ServeProcess> {
-  const args = built ? [BUILT_TAMS, 'serve'] : ['--import', 'tsx', CLI, 'serve'];
+  const args = [...nodeArgs, ...(built ? [BUILT_TAMS, 'serve'] : ['--import', 'tsx', CLI, 'serve'])];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env } });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -12,11 +12,13 @@ export type StoreDump = Readonly<Record<string, readonly string[]>>;
 
 /**
  * Columns that are bookkeeping of a running process, not content, and change with no request at all:
- * the webhook dispatcher renews its lease every 10 s, and a token's first use in an hour stamps it.
+ * the webhook dispatcher renews its lease every 10 s, a token's first use in an hour stamps it, and the
+ * object sizer (decision 34) records what it found in the object store whenever its pass comes round.
  */
 const HEARTBEAT_COLUMNS: Partial<Record<TableName, readonly string[]>> = {
   outbox_cursors: ['owner', 'lease_expires', 'updated'],
   api_tokens: ['last_used'],
+  objects: ['size_bytes', 'size_checked', 'missing_since'],
 };
 
 /** bigint is not JSON; `12n` keeps it distinct from the number 12 and from the string "12". */

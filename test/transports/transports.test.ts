@@ -117,7 +117,9 @@ describe('an internal error on every transport', () => {
     const lines = capture.lines
       .slice(before)
       .filter((l) => l.level >= LEVEL.error && /no such table: webhooks/.test(JSON.stringify(l['err'])))
-      .filter((l) => l.msg !== 'webhook dispatch failed');
+      // The webhook dispatcher's background rounds hit the dropped table too, whenever they run; they
+      // belong to no request (no requestId), so only request-bound lines are counted.
+      .filter((l) => l['requestId'] !== undefined);
     expect(lines.map((l) => l.msg)).toEqual(Array(4).fill('internal error in a GraphQL operation'));
     expect(new Set(lines.map((l) => l['requestId'])).size).toBe(4);
   });

@@ -178,6 +178,99 @@ export type WebhookInput = {
 
 export type WebhookRegistrationStatus = 'CREATED' | 'REMOVED' | 'UPDATED';
 
+export type FlowUsageQueryVariables = Exact<{
+  format?: string | null | undefined;
+  sourceId?: string | null | undefined;
+  createdAfter?: string | null | undefined;
+  createdBefore?: string | null | undefined;
+}>;
+
+export type FlowUsageQuery = {
+  analytics: {
+    flowUsage: {
+      totalFlows: number;
+      segmentCount: number;
+      totalDuration: number;
+      meanDuration: number | null;
+      byFormat: Array<{
+        key: string | null;
+        flowCount: number;
+        segmentCount: number;
+        totalDuration: number;
+        meanDuration: number | null;
+      }>;
+      byCodec: Array<{
+        key: string | null;
+        flowCount: number;
+        segmentCount: number;
+        totalDuration: number;
+        meanDuration: number | null;
+      }>;
+      byContainer: Array<{
+        key: string | null;
+        flowCount: number;
+        segmentCount: number;
+        totalDuration: number;
+        meanDuration: number | null;
+      }>;
+    };
+  };
+};
+
+export type UsageGroupFieldsFragment = {
+  key: string | null;
+  flowCount: number;
+  segmentCount: number;
+  totalDuration: number;
+  meanDuration: number | null;
+};
+
+export type StorageUsageQueryVariables = Exact<{
+  storageId?: string | null | undefined;
+}>;
+
+export type StorageUsageQuery = {
+  analytics: {
+    storageUsage: {
+      objectCount: number;
+      sizedObjectCount: number;
+      missingObjectCount: number;
+      totalBytes: number;
+      sizeDistribution: {
+        count: number;
+        min: number | null;
+        max: number | null;
+        mean: number | null;
+        stddev: number | null;
+        percentiles: Array<{ p: number; value: number | null }>;
+      };
+      byStorageBackend: Array<{ key: string | null; objectCount: number; totalBytes: number }>;
+      byFlowFormat: Array<{ key: string | null; objectCount: number; totalBytes: number }>;
+    };
+  };
+};
+
+export type TimeRangeAnalysisQueryVariables = Exact<{
+  flowId: string;
+  timerange?: string | null | undefined;
+  buckets: number;
+  gapLimit?: number | null | undefined;
+}>;
+
+export type TimeRangeAnalysisQuery = {
+  flow: {
+    id: string;
+    coverage: {
+      timerange: string;
+      coveredSeconds: number;
+      ratio: number;
+      gapCount: number;
+      gaps: Array<{ timerange: string; seconds: number }>;
+    };
+    timeline: Array<{ timerange: string; segmentCount: number; coveredSeconds: number }>;
+  } | null;
+};
+
 export type FlowDeleteRequestFieldsFragment = {
   id: string;
   flowId: string;
@@ -1078,6 +1171,26 @@ export type MediaObjectQuery = {
   } | null;
 };
 
+export const UsageGroupFieldsFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UsageGroupFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'UsageGroup' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'key' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'flowCount' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'segmentCount' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'totalDuration' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'meanDuration' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<UsageGroupFieldsFragment, unknown>;
 export const FlowDeleteRequestFieldsFragmentDoc = {
   kind: 'Document',
   definitions: [
@@ -1724,6 +1837,362 @@ export const SourceFieldsFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<SourceFieldsFragment, unknown>;
+export const FlowUsageDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'FlowUsage' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'format' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'sourceId' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'createdAfter' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'createdBefore' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'analytics' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'flowUsage' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'format' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'format' } },
+                    },
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'sourceId' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'sourceId' } },
+                    },
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'createdAfter' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'createdAfter' } },
+                    },
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'createdBefore' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'createdBefore' } },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'totalFlows' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'segmentCount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'totalDuration' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'meanDuration' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'byFormat' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'FragmentSpread', name: { kind: 'Name', value: 'UsageGroupFields' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'byCodec' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'FragmentSpread', name: { kind: 'Name', value: 'UsageGroupFields' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'byContainer' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'FragmentSpread', name: { kind: 'Name', value: 'UsageGroupFields' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UsageGroupFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'UsageGroup' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'key' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'flowCount' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'segmentCount' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'totalDuration' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'meanDuration' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<FlowUsageQuery, FlowUsageQueryVariables>;
+export const StorageUsageDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'StorageUsage' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'storageId' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'analytics' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'storageUsage' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'storageId' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'storageId' } },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'objectCount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'sizedObjectCount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'missingObjectCount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'totalBytes' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'sizeDistribution' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'count' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'min' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'max' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'mean' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'stddev' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'percentiles' },
+                              arguments: [
+                                {
+                                  kind: 'Argument',
+                                  name: { kind: 'Name', value: 'p' },
+                                  value: {
+                                    kind: 'ListValue',
+                                    values: [
+                                      { kind: 'FloatValue', value: '0.5' },
+                                      { kind: 'FloatValue', value: '0.9' },
+                                      { kind: 'FloatValue', value: '0.99' },
+                                    ],
+                                  },
+                                },
+                              ],
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  { kind: 'Field', name: { kind: 'Name', value: 'p' } },
+                                  { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'byStorageBackend' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'key' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'objectCount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'totalBytes' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'byFlowFormat' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'key' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'objectCount' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'totalBytes' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<StorageUsageQuery, StorageUsageQueryVariables>;
+export const TimeRangeAnalysisDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'TimeRangeAnalysis' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'flowId' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'timerange' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'String' } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'buckets' } },
+          type: { kind: 'NonNullType', type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } } },
+        },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'gapLimit' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'Int' } },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'flow' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'flowId' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'coverage' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'timerange' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'timerange' } },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'timerange' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'coveredSeconds' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'ratio' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'gapCount' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'gaps' },
+                        arguments: [
+                          {
+                            kind: 'Argument',
+                            name: { kind: 'Name', value: 'limit' },
+                            value: { kind: 'Variable', name: { kind: 'Name', value: 'gapLimit' } },
+                          },
+                        ],
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'timerange' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'seconds' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'timeline' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'timerange' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'timerange' } },
+                    },
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'buckets' },
+                      value: { kind: 'Variable', name: { kind: 'Name', value: 'buckets' } },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'timerange' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'segmentCount' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'coveredSeconds' } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<TimeRangeAnalysisQuery, TimeRangeAnalysisQueryVariables>;
 export const FlowDeleteRequestsDocument = {
   kind: 'Document',
   definitions: [

@@ -1,4 +1,5 @@
 import type { RouteDefinition } from '../router.js';
+import { analyticsExtensionRoutes } from './analytics.js';
 import { flowRoutes } from './flows.js';
 import { segmentRoutes } from './segments.js';
 import { serviceRoutes } from './service.js';
@@ -15,3 +16,6 @@ export const REST_ROUTES: readonly RouteDefinition[] = [
   ...segmentRoutes,
   ...storageAndObjectRoutes,
 ];
+
+/** Routes beyond TAMS 7.0 (the analytics paths legacy tools use), outside the 7.0 conformance checks. */
+export const EXTENSION_ROUTES: readonly RouteDefinition[] = [...analyticsExtensionRoutes];

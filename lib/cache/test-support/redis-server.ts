@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WAIT_LIMIT_MS } from '../../test-support/eventually.js';
+import { freePort } from '../../test-support/free-port.js';
 
 /**
  * A `redis-server` of a test's own, on a free port, without persistence unless asked (`SAVE` still
@@ -26,19 +26,6 @@ export interface TestRedisServer {
   resume(): void;
   /** Kills it and removes its directory. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Spawns redis-server and resolves once it accepts connections; rejects with its output when it exits first. */

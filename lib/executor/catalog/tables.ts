@@ -20,6 +20,11 @@ export interface TableSpec {
   readonly timeline?: { readonly partition: string; readonly column: string };
   /** Columns that can never change after insert (database-enforced where the backend allows). */
   readonly immutable?: readonly string[];
+  /**
+   * Kept by the database from another table (triggers in the statement that writes that table): readable
+   * like any table, never written through the executor.
+   */
+  readonly maintained?: { readonly from: string };
 }
 
 const uuid = { type: 'uuid' } as const;
@@ -150,6 +155,25 @@ export const catalog = {
     immutable: ['flow_id', 'timerange'],
   },
 
+  /**
+   * Coverage runs: the maximal covered intervals of each flow, segments that touch (the same instant,
+   * one side including it) merged. Kept with the segments, so coverage and gaps read O(runs), not
+   * O(segments); runs of a flow never overlap, never touch, and hold no uncovered point.
+   */
+  segment_runs: {
+    columns: { flow_id: uuid, timerange: { type: 'timerange', bounded: true } },
+    primaryKey: ['flow_id', 'timerange'],
+    timeline: { partition: 'flow_id', column: 'timerange' },
+    maintained: { from: 'segments' },
+  },
+
+  /** How many segments of each flow last exactly `duration` nanoseconds (end − start); kept with them. */
+  segment_durations: {
+    columns: { flow_id: uuid, duration: { type: 'bigint' }, segments: { type: 'bigint' } },
+    primaryKey: ['flow_id', 'duration'],
+    maintained: { from: 'segments' },
+  },
+
   /** Media objects known to the store: allocated through /storage, or registered by a segment. */
   objects: {
     columns: {
@@ -164,6 +188,12 @@ export const catalog = {
       upload_expires: optDatetime,
       /** Set when a flow dropped its last reference: garbage collection checks it (durably, across restarts). */
       gc_candidate_since: optDatetime,
+      /** Bytes of the stored object, recorded at upload (filesystem store); NULL while not known. */
+      size_bytes: optBigint,
+      /** When the object sizer last asked the store for the size (objects whose size is not known). */
+      size_checked: optDatetime,
+      /** Since when a referenced object's bytes are missing from its store, as the sizer found; else NULL. */
+      missing_since: optDatetime,
     },
     primaryKey: ['id'],
   },

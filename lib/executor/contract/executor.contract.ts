@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Executor } from '../types.js';
 import type { ContractHarness } from './harness.js';
+import { aggregatesContract } from './aggregates.contract.js';
+import { nullableSortContract } from './nullable-sort.contract.js';
 import { outboxContract } from './outbox.contract.js';
 import { pagingAndLookupContract } from './paging-and-lookup.contract.js';
 import { predicatesContract } from './predicates.contract.js';
 import { schemaAndValuesContract } from './schema-and-values.contract.js';
 import { segmentsAndArrowContract } from './segments-and-arrow.contract.js';
+import { segmentSummariesContract } from './segment-summaries.contract.js';
 import { writesAndTransactionsContract } from './writes-and-transactions.contract.js';
 
 /**
@@ -28,8 +31,11 @@ export function executorContract(harness: ContractHarness): void {
     schemaAndValuesContract(harness, ex);
     predicatesContract(harness, ex);
     pagingAndLookupContract(harness, ex);
+    nullableSortContract(harness, ex);
     writesAndTransactionsContract(harness, ex);
     segmentsAndArrowContract(harness, ex);
     outboxContract(harness, ex);
+    aggregatesContract(harness, ex);
+    segmentSummariesContract(harness, ex);
   });
 }

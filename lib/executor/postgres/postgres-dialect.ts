@@ -82,4 +82,17 @@ export const postgresDialect: Dialect = {
         '(SELECT coalesce(max(release_seq), 0) AS base FROM event_outbox) b WHERE o.seq = n.seq',
     },
   },
+
+  aggregates: {
+    least: (a, b) => `LEAST(${a}, ${b})`,
+    greatest: (a, b) => `GREATEST(${a}, ${b})`,
+    epochMs: (column) => `floor(extract(epoch FROM ${column}) * 1000)::int8`,
+    // numeric: int8 arithmetic would raise "bigint out of range" on a wide span times many bins.
+    scaledIndex: (num, factor, den) => `floor((${num})::numeric * ${factor} / ${den})::int8`,
+    float: (expr) => `(${expr})::float8`,
+    // var_pop on float8 is PostgreSQL's numerically stable (Youngs–Cramer) one-pass algorithm.
+    variance: (x) => `var_pop((${x})::float8)`,
+    percentileCont: (x, fractions) =>
+      `percentile_cont(ARRAY[${fractions.map((p) => `${p}::float8`).join(', ')}]) WITHIN GROUP (ORDER BY (${x})::float8)`,
+  },
 };

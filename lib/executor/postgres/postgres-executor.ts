@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyModule } from '../../lazy-module.js';
 import type { TableName } from '../catalog/tables.js';
 import { ExecutorError } from '../errors.js';
 import { pendingMigrations } from '../migrations.js';
@@ -9,6 +10,8 @@ import { quoteIdent } from '../sql/dialect.js';
 import { readOutbox } from '../sql/outbox.js';
 import type { SqlRunner } from '../sql/runner.js';
 import { SqlOps, TransactionOps } from '../sql/sql-ops.js';
+import { monitored } from '../sql/monitored-runner.js';
+import type { QueryMonitor } from '../query-monitor.js';
 import {
   assertOutsideOwnTransaction,
   runInTransactionContext,
@@ -19,13 +22,47 @@ import { PG_TYPES, postgresDialect } from './postgres-dialect.js';
 import { mapPgError } from './postgres-errors.js';
 import { postgresMigrations } from './postgres-migrations.js';
 
+/** node-postgres, loaded when a pool is first made (lib/lazy-module.ts): embedded mode never needs it. */
+const postgres = lazyModule<typeof pg>('pg');
+
 export interface PostgresExecutorOptions {
+  /** Told about every statement (duration, rows, shape): the query performance monitor. */
+  readonly monitor?: QueryMonitor;
   /** postgres:// URL. Credentials in it are never logged or put in error messages. */
   readonly url: string;
   /** Connections in the pool. */
   readonly poolSize?: number;
   /** Upper bound on any one statement, so no request can hold a connection indefinitely. */
   readonly statementTimeoutMs?: number;
+  /**
+   * A read endpoint (a streaming standby): no migrations (the primary runs them, the standby replays
+   * them), every transaction read-only, and the connection attempt bounded so a probe of a dead
+   * server fails fast.
+   */
+  readonly readOnly?: boolean;
+  /** The name the query monitor records this server's statements under (default `primary`). */
+  readonly endpoint?: string;
+}
+
+/** Where a server stands in streaming replication (`replicationStatus`). */
+export interface ReplicationStatus {
+  /** True on a standby (in recovery). */
+  readonly standby: boolean;
+  /**
+   * The primary's WAL insert position (past every commit record already made, flushed or not: with
+   * asynchronous commit the write position can trail a commit by up to wal_writer_delay), or the
+   * standby's last replayed position (bytes).
+   */
+  readonly lsn: bigint;
+  /** On a standby: seconds since the last transaction it replayed was committed on the primary. */
+  readonly replayAgeSeconds: number | null;
+}
+
+/** `16/B374D848` → the WAL byte position it names. */
+export function parseLsn(text: string): bigint {
+  const match = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(text);
+  if (!match) throw new ExecutorError('INTERNAL', `not a WAL position: ${JSON.stringify(text)}`);
+  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
 }
 
 /** Rows per INSERT statement of a bulk insert (one array parameter per column). */
@@ -105,26 +142,37 @@ async function explainOn(db: Queryable, sql: string, params: readonly unknown[])
 
 /** The server backend: a pg pool; every write at READ COMMITTED (the segment overlap guard needs it). */
 export class PostgresExecutor extends SqlOps implements Executor {
-  private constructor(private readonly database: PostgresDatabase) {
-    super(new PgAutoRunner(database));
+  private constructor(
+    private readonly database: PostgresDatabase,
+    private readonly monitor?: QueryMonitor,
+    private readonly endpoint?: string,
+  ) {
+    super(monitored(new PgAutoRunner(database), monitor, endpoint));
   }
 
   static async open(options: PostgresExecutorOptions): Promise<PostgresExecutor> {
-    const pool = new pg.Pool({
+    const pool = new (postgres().Pool)({
       connectionString: options.url,
       max: options.poolSize ?? 10,
       application_name: 'tams',
       // Explicit, so a server configured for another default cannot weaken the overlap guard.
-      options: `-c default_transaction_isolation=read\\ committed -c statement_timeout=${options.statementTimeoutMs ?? 30_000}`,
+      options:
+        `-c default_transaction_isolation=read\\ committed -c statement_timeout=${options.statementTimeoutMs ?? 30_000}` +
+        (options.readOnly ? ' -c default_transaction_read_only=on' : ''),
+      ...(options.readOnly ? { connectionTimeoutMillis: 2000 } : {}),
       types: {
         // TAI nanoseconds exceed 2^53: int8 is read as bigint.
         getTypeParser: ((oid: number, format?: 'text') =>
-          oid === 20 ? (v: string) => BigInt(v) : (pg.types.getTypeParser(oid, format) as unknown)) as never,
+          oid === 20
+            ? (v: string) => BigInt(v)
+            : (postgres().types.getTypeParser(oid, format) as unknown)) as never,
       },
     });
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     const database = new PostgresDatabase(pool);
+    // A standby is probed, not required, at start: it may be down and come up later.
+    if (options.readOnly) return new PostgresExecutor(database, options.monitor, options.endpoint);
     try {
       await database.migrate();
     } catch (e) {
@@ -138,11 +186,13 @@ export class PostgresExecutor extends SqlOps implements Executor {
         );
       throw mapped;
     }
-    return new PostgresExecutor(database);
+    return new PostgresExecutor(database, options.monitor, options.endpoint);
   }
 
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
-    return this.database.transaction((runner) => fn(new TransactionOps(runner)));
+    return this.database.transaction((runner) =>
+      fn(new TransactionOps(monitored(runner, this.monitor, this.endpoint))),
+    );
   }
 
   readOutbox(afterPosition: bigint, limit: number): Promise<OutboxEvent[]> {
@@ -152,6 +202,24 @@ export class PostgresExecutor extends SqlOps implements Executor {
   async schemaVersion(): Promise<number> {
     const result = await query(this.database.pool, 'SELECT max(version) AS v FROM schema_migrations', []);
     return Number((result.rows[0] as { v: bigint | null }).v ?? 0);
+  }
+
+  /** This server's WAL position and, on a standby, how old its last replayed transaction is. */
+  async replicationStatus(): Promise<ReplicationStatus> {
+    const result = await query(
+      this.database.pool,
+      `SELECT pg_is_in_recovery() AS standby,
+         (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text AS lsn,
+         CASE WHEN pg_is_in_recovery()
+           THEN extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8 END AS age`,
+      [],
+    );
+    const row = result.rows[0] as { standby: boolean; lsn: string | null; age: number | null };
+    return {
+      standby: row.standby,
+      lsn: row.lsn === null ? 0n : parseLsn(row.lsn),
+      replayAgeSeconds: row.age,
+    };
   }
 
   explain<T extends TableName>(q: SelectQuery<T>): Promise<string> {
@@ -213,7 +281,7 @@ class PostgresDatabase {
   async connect(): Promise<pg.PoolClient> {
     this.assertOpen();
     try {
-      return await this.pool.connect();
+      return guardCheckedOut(await this.pool.connect());
     } catch (e) {
       throw mapPgError(e);
     }
@@ -357,4 +425,20 @@ class PgTxRunner implements SqlRunner {
   async explain(sql: string, params: readonly unknown[]): Promise<string> {
     return explainOn(this.check(), sql, params);
   }
+}
+
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * pg-pool removes its error listener from a client while it is checked out; if the server dies then
+ * (a crash, a restart), the client emits 'error' with no listener and the process exits. The failure
+ * reaches the caller anyway (its query rejects, and the client is released broken), so the event is
+ * only swallowed. Once per client: clients are reused.
+ */
+function guardCheckedOut(client: pg.PoolClient): pg.PoolClient {
+  if (!guarded.has(client)) {
+    guarded.add(client);
+    client.on('error', () => undefined);
+  }
+  return client;
 }

@@ -1,4 +1,5 @@
 import type { Migration } from '../migrations.js';
+import { SEGMENT_SUMMARIES_SQL } from './postgres-segment-summaries.js';
 
 /**
  * PostgreSQL schema, as versioned migrations. Applied migrations are never edited: add a new one.
@@ -336,6 +337,56 @@ ALTER TABLE flows
 UPDATE flows SET flow_collection_set = true
 WHERE id IN (SELECT collection_id FROM flow_collection_items);
 ALTER TABLE sources ALTER COLUMN tags DROP NOT NULL, ALTER COLUMN tags DROP DEFAULT;
+`,
+  },
+  {
+    version: 7,
+    name: 'object sizes and the ingest index',
+    // size_bytes: the stored object's true size, recorded when it is uploaded (NULL: not known yet).
+    // segments (flow_id, created): a flow's ingest series reads only the recent rows, not the flow.
+    sql: `
+ALTER TABLE objects ADD COLUMN size_bytes bigint CHECK (size_bytes >= 0);
+CREATE INDEX segments_by_flow_created ON segments (flow_id, created);
+`,
+  },
+  {
+    version: 8,
+    name: 'segment summaries: coverage runs and duration counts',
+    // Kept by statement-level triggers over the rows each INSERT or DELETE wrote (set-based, one pass per
+    // statement, in its transaction, under the flow's advisory lock that the overlap guard also takes):
+    // coverage and duration statistics then read O(runs) and O(distinct durations) rows instead of the
+    // flow's segments (docs/decisions.md, "Segment summaries"). Same tables and meaning as on SQLite.
+    sql: SEGMENT_SUMMARIES_SQL,
+  },
+  {
+    version: 9,
+    name: 'object size checks',
+    // size_checked: when the object sizer last asked the store for the object's size (HEAD on S3).
+    // missing_since: a segment names the object but its store lacked the bytes, since then (NULL: fine).
+    sql: `
+ALTER TABLE objects ADD COLUMN size_checked timestamptz;
+ALTER TABLE objects ADD COLUMN missing_since timestamptz;
+-- The sizer's work list, and the missing ones storage analytics count: both small partial indexes.
+CREATE INDEX objects_unsized ON objects (storage_id, size_checked) WHERE size_bytes IS NULL;
+CREATE INDEX objects_missing ON objects (missing_since) WHERE missing_since IS NOT NULL;
+`,
+  },
+  {
+    version: 10,
+    name: 'flow listing sort indexes',
+    // The flow listing sorts by these columns with the id as tie-break and pages by keyset: a
+    // (column, id) index is the seek in both directions. A nullable column's nulls come last, read as a
+    // second seek in id order (lib/executor/sql/compile-select.ts): a partial index of the ids without a
+    // value, as the planner does not take `label IS NULL` as fixing label in a (label, id) index.
+    // (label, id) also serves label filters.
+    sql: `
+DROP INDEX flows_by_label;
+CREATE INDEX flows_by_label_id ON flows (label, id);
+CREATE INDEX flows_without_label ON flows (id) WHERE label IS NULL;
+CREATE INDEX flows_by_codec_id ON flows (codec, id);
+CREATE INDEX flows_without_codec ON flows (id) WHERE codec IS NULL;
+CREATE INDEX flows_by_format_id ON flows (format, id);
+CREATE INDEX flows_by_created_id ON flows (created, id);
 `,
   },
 ];

@@ -68,8 +68,13 @@ export function projection(table: TableInfo, columns: readonly string[] | undefi
   return [...new Set(columns)];
 }
 
+/** A physical sort key; `nullable` only for a nullable first order term (sorted NULLS LAST). */
+export interface SortKey extends PhysicalColumn {
+  readonly nullable: boolean;
+}
+
 export interface SortPlan {
-  readonly keys: readonly PhysicalColumn[];
+  readonly keys: readonly SortKey[];
   readonly directions: readonly ('asc' | 'desc')[];
   readonly fingerprint: string;
 }
@@ -82,11 +87,11 @@ export function sortPlan(
 ): SortPlan {
   if (orderBy !== undefined && !isList(orderBy))
     throw new InvalidQueryError('INVALID_QUERY', 'orderBy must be an array of { column, direction }');
-  const keys: PhysicalColumn[] = [];
+  const keys: SortKey[] = [];
   const directions: ('asc' | 'desc')[] = [];
   const seen = new Set<string>();
   let last: 'asc' | 'desc' = 'asc';
-  for (const term of orderBy ?? []) {
+  for (const [position, term] of (orderBy ?? []).entries()) {
     const spec = table.column(term.column);
     const direction = term.direction ?? 'asc';
     if (direction !== 'asc' && direction !== 'desc')
@@ -95,19 +100,26 @@ export function sortPlan(
         `order direction must be "asc" or "desc", got ${String(direction)}`,
       );
     if (
-      spec.nullable ||
       spec.type === 'json' ||
       spec.type === 'tags' ||
-      (spec.type === 'timerange' && !spec.bounded)
+      (spec.type === 'timerange' && (!spec.bounded || spec.nullable))
     )
       throw new InvalidQueryError(
         'INVALID_QUERY',
-        `cannot order by ${table.name}.${term.column}: only non-null scalar columns and bounded timeranges sort`,
+        `cannot order by ${table.name}.${term.column}: only scalar columns and non-null bounded timeranges sort`,
+      );
+    // NULLS LAST in both directions needs the query split in two (nulls-last-select.ts), which only
+    // stays an index seek when the nullable column leads the order.
+    const nullable = spec.nullable === true;
+    if (nullable && position > 0)
+      throw new InvalidQueryError(
+        'INVALID_QUERY',
+        `cannot order by ${table.name}.${term.column} after another column: a nullable column sorts only first`,
       );
     for (const k of table.sortKeysOf(term.column))
       if (!seen.has(k.name)) {
         seen.add(k.name);
-        keys.push(k);
+        keys.push({ ...k, nullable });
         directions.push(direction);
       }
     last = direction;
@@ -118,17 +130,24 @@ export function sortPlan(
     for (const k of table.sortKeysOf(pkColumn))
       if (!seen.has(k.name)) {
         seen.add(k.name);
-        keys.push(k);
+        keys.push({ ...k, nullable: false });
         directions.push(last);
       }
   }
-  const shape = `${table.name}|${keys.map((k, i) => `${k.name}:${directions[i]}`).join(',')}`;
+  const shape = `${table.name}|${keys
+    .map((k, i) => `${k.name}:${directions[i]}${k.nullable ? ':nulls-last' : ''}`)
+    .join(',')}`;
   return { keys, directions, fingerprint: orderFingerprint(shape) };
 }
 
-export function orderByClause(plan: SortPlan): string {
+/** The ORDER BY terms; nullable keys sort NULLS LAST unless `nullState` says a part holds one state only. */
+export function orderByClause(plan: SortPlan, nullState = false): string {
   return plan.keys
-    .map((k, i) => `${quoteIdent(k.name)} ${plan.directions[i] === 'desc' ? 'DESC' : 'ASC'}`)
+    .map(
+      (k, i) =>
+        `${quoteIdent(k.name)} ${plan.directions[i] === 'desc' ? 'DESC' : 'ASC'}` +
+        (k.nullable && !nullState ? ' NULLS LAST' : ''),
+    )
     .join(', ');
 }
 
@@ -140,8 +159,11 @@ export function orderBySuffix(plan: SortPlan): string {
   return plan.keys.length ? ` ORDER BY ${orderByClause(plan)}` : '';
 }
 
-/** Rows strictly after `values` in the plan's order. Row-value comparison when directions agree (indexable). */
-function keysetCondition(
+/**
+ * Rows strictly after `values` in the plan's order, for non-null values. Row-value comparison when
+ * directions agree (indexable).
+ */
+export function keysetCondition(
   plan: SortPlan,
   values: readonly unknown[],
   params: Params,
@@ -165,6 +187,72 @@ function keysetCondition(
   });
   return `(${alternatives.join(' OR ')})`;
 }
+
+interface NullsLastInput {
+  readonly table: TableInfo;
+  readonly dialect: Dialect;
+  readonly params: Params;
+  readonly where: Predicate | undefined;
+  readonly plan: SortPlan;
+  /** The decoded page key; its first value is null when the previous page ended among the nulls. */
+  readonly after: readonly unknown[] | null;
+  readonly limit: number;
+}
+
+/**
+ * A page ordered by a nullable first key, NULLS LAST in both directions, as two index seeks in one
+ * statement: the rows with a value (keyset on every key), then the rows without one (keyset on the keys
+ * after it), each limited, merged by null state. A single `ORDER BY x NULLS LAST` with an
+ * `OR x IS NULL` keyset would not seek: PostgreSQL's btree gives DESC NULLS FIRST on a backward scan,
+ * and neither backend seeks through the OR. Within each part the null state is fixed, so each part's
+ * ORDER BY is the plain one a (column, id) index serves in either direction, on both backends.
+ */
+function nullsLastSelect(input: NullsLastInput, columns: readonly string[]): string {
+  const { table, dialect, params, where, plan, after, limit } = input;
+  const lead = quoteIdent(plan.keys[0]!.name);
+  const rest: SortPlan = {
+    keys: plan.keys.slice(1),
+    directions: plan.directions.slice(1),
+    fingerprint: plan.fingerprint,
+  };
+  const fixed = equalityFixedColumns(where);
+  const list = columns.map(quoteIdent).join(', ');
+  const afterNull = after !== null && after[0] === null;
+  // Parameters are added in SQL text order (positional `?` on SQLite): build each part left to right.
+  const part = (nulls: 0 | 1): string => {
+    const conditions = [compilePredicate({ table, dialect, params, fixed }, where)];
+    // A part the page key has already passed is empty (and left unsorted).
+    let empty = false;
+    if (nulls === 0) {
+      conditions.push(`${lead} IS NOT NULL`);
+      if (afterNull) empty = true;
+      else if (after !== null) conditions.push(keysetCondition(plan, after, params, dialect));
+    } else {
+      conditions.push(`${lead} IS NULL`);
+      if (afterNull) {
+        if (rest.keys.length) conditions.push(keysetCondition(rest, after.slice(1), params, dialect));
+        else empty = true;
+      }
+    }
+    if (empty) conditions.push('1 = 0');
+    const order = nulls === 0 ? plan : rest;
+    const orderBy = order.keys.length && !empty ? ` ORDER BY ${orderByClause(order, true)}` : '';
+    return (
+      `SELECT * FROM (SELECT ${nulls} AS ${quoteIdent(NULLS_COLUMN)}, ${list} FROM ${quoteIdent(table.name)} ` +
+      `WHERE ${conditions.join(' AND ')}${orderBy} LIMIT ${params.add(limit + 1)}) ` +
+      `AS ${nulls ? 'without_value' : 'with_value'}`
+    );
+  };
+  const withValue = part(0);
+  const withoutValue = part(1);
+  return (
+    `SELECT ${list} FROM (${withValue} UNION ALL ${withoutValue}) AS page ` +
+    `ORDER BY ${quoteIdent(NULLS_COLUMN)}, ${orderByClause(plan, true)} LIMIT ${params.add(limit + 1)}`
+  );
+}
+
+/** Which part of a nulls-last page a row came from (0: has a value, 1: null). */
+const NULLS_COLUMN = '__nulls';
 
 export interface CompiledSelect {
   readonly sql: string;
@@ -205,19 +293,29 @@ export function compileSelect(
   const limit = checkLimit(q.limit);
   const decoder = rowDecoder(table, projection(table, q.columns), dialect);
   const plan = sortPlan(table, q.orderBy, q.where);
+  const after =
+    q.after === undefined || q.after === null
+      ? null
+      : decodePageKey(
+          q.after,
+          plan.fingerprint,
+          plan.keys.map((k) => k.kind),
+          plan.keys.map((k) => k.nullable),
+        );
+  const selected = new Map<string, PhysicalColumn>();
+  for (const c of [...decoder.physical, ...plan.keys]) selected.set(c.name, { name: c.name, kind: c.kind });
+  if (plan.keys[0]?.nullable) {
+    if (q.lock)
+      throw new InvalidQueryError('INVALID_QUERY', 'a select ordered by a nullable column cannot lock rows');
+    const sql = nullsLastSelect({ table, dialect, params, where: q.where, plan, after, limit }, [
+      ...selected.keys(),
+    ]);
+    return { sql, params: params.values, limit, decoder, plan };
+  }
   const conditions = [
     compilePredicate({ table, dialect, params, fixed: equalityFixedColumns(q.where) }, q.where),
   ];
-  if (q.after !== undefined && q.after !== null) {
-    const values = decodePageKey(
-      q.after,
-      plan.fingerprint,
-      plan.keys.map((k) => k.kind),
-    );
-    conditions.push(keysetCondition(plan, values, params, dialect));
-  }
-  const selected = new Map<string, PhysicalColumn>();
-  for (const c of [...decoder.physical, ...plan.keys]) selected.set(c.name, c);
+  if (after !== null) conditions.push(keysetCondition(plan, after, params, dialect));
   const sql =
     `SELECT ${[...selected.keys()].map(quoteIdent).join(', ')} FROM ${quoteIdent(table.name)} ` +
     `WHERE ${conditions.join(' AND ')}${orderBySuffix(plan)} LIMIT ${params.add(limit + 1)}` +

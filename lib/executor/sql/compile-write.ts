@@ -31,7 +31,7 @@ function defaultValue(d: DefaultValue | undefined): unknown {
 }
 
 export function encodeInsertRows(tableName: string, rows: readonly object[]): PhysicalRows {
-  const table = TableInfo.of(tableName);
+  const table = TableInfo.forWrite(tableName);
   if (!Array.isArray(rows)) throw new InvalidQueryError('INVALID_QUERY', 'rows must be an array');
   const logical = table.columnNames.filter((c) => !table.column(c).generated);
   const columns = logical.flatMap((c) => table.physicalOf(c));
@@ -76,7 +76,7 @@ export function compileAssignments(table: TableInfo, set: object, params: Params
 }
 
 export function compileUpdate(tableName: string, where: Predicate, set: object, dialect: Dialect) {
-  const table = TableInfo.of(tableName);
+  const table = TableInfo.forWrite(tableName);
   const params = new Params(dialect);
   const assignments = compileAssignments(table, set, params, dialect);
   const condition = compilePredicate(
@@ -90,7 +90,7 @@ export function compileUpdate(tableName: string, where: Predicate, set: object, 
 }
 
 export function compileIncrement(tableName: string, where: Predicate, deltas: object, dialect: Dialect) {
-  const table = TableInfo.of(tableName);
+  const table = TableInfo.forWrite(tableName);
   const params = new Params(dialect);
   const entries = Object.entries(deltas).filter(([, v]) => v !== undefined);
   if (entries.length === 0)
@@ -133,7 +133,7 @@ export function compileDelete(
   returning: readonly string[] | undefined,
   dialect: Dialect,
 ) {
-  const table = TableInfo.of(tableName);
+  const table = TableInfo.forWrite(tableName);
   const params = new Params(dialect);
   const ctx = { table, dialect, params, fixed: equalityFixedColumns(where) };
   const condition = compilePredicate(ctx, requireWhere(where));

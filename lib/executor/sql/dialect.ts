@@ -32,6 +32,31 @@ export interface Dialect {
   tagExists(column: string, nameParam: string): string;
   /** How consumers page through the outbox in commit order (docs/decisions.md §8). */
   readonly outbox: OutboxOrder;
+  /** Aggregate reads (sql/aggregate-ops.ts): the few expressions whose spelling differs. */
+  readonly aggregates: AggregateDialect;
+}
+
+export interface AggregateDialect {
+  /** The smaller / larger of two int8 expressions (LEAST/GREATEST; SQLite's scalar min/max). */
+  least(a: string, b: string): string;
+  greatest(a: string, b: string): string;
+  /** A datetime column as int8 epoch milliseconds. */
+  epochMs(column: string): string;
+  /** floor(num × factor / den) as int8 for non-negative int8 operands, exact even where num × factor overflows int8. */
+  scaledIndex(num: string, factor: string, den: string): string;
+  /** An expression as double precision, so averages and variances are computed in floating point. */
+  float(expr: string): string;
+  /**
+   * Population variance of `x` as one aggregate (one pass). `shift` is a value near the data (e.g. the
+   * first one): where the backend has no stable built-in, the variance is taken of x − shift, so that
+   * E[y²] − E[y]² does not cancel catastrophically on large values close together (nanoseconds).
+   */
+  variance(x: string, shift: string): string;
+  /**
+   * An ordered-set aggregate giving the array of linear percentiles of `x` at the fractions (a literal
+   * list), where the backend has one (PostgreSQL's percentile_cont); null: computed from ranks instead.
+   */
+  readonly percentileCont: ((x: string, fractions: readonly number[]) => string) | null;
 }
 
 export interface OutboxOrder {

@@ -42,6 +42,18 @@ export class TableInfo {
     return info;
   }
 
+  /** The table, for a write: refused for a table the database maintains from another one. */
+  static forWrite(name: unknown): TableInfo {
+    const info = TableInfo.of(name);
+    const maintained = info.spec.maintained;
+    if (maintained)
+      throw new InvalidQueryError(
+        'INVALID_QUERY',
+        `${info.name} is kept by the database from ${maintained.from}; write ${maintained.from} instead`,
+      );
+    return info;
+  }
+
   column(name: unknown): ColumnSpec {
     if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(this.spec.columns, name))
       throw new InvalidQueryError(

@@ -58,4 +58,20 @@ export const sqliteDialect: Dialect = {
 
   // One writer at a time, seq taken inside its write transaction: seq order is commit order already.
   outbox: { position: 'seq', release: null },
+
+  aggregates: {
+    least: (a, b) => `min(${a}, ${b})`,
+    greatest: (a, b) => `max(${a}, ${b})`,
+    // Datetimes are stored as epoch milliseconds already.
+    epochMs: (column) => column,
+    // SQLite turns an overflowing integer product into a REAL, so the index stays right up to rounding.
+    scaledIndex: (num, factor, den) => `CAST((${num} * ${factor}) / ${den} AS INTEGER)`,
+    float: (expr) => `CAST(${expr} AS REAL)`,
+    variance: (x, shift) => {
+      const y = `CAST((${x} - ${shift}) AS REAL)`;
+      return `max(0, avg(${y} * ${y}) - avg(${y}) * avg(${y}))`;
+    },
+    // No percentile_cont: ranks from row_number() over the sorted values.
+    percentileCont: null,
+  },
 };

@@ -10,6 +10,8 @@ import { quoteIdent } from '../sql/dialect.js';
 import { readOutbox } from '../sql/outbox.js';
 import type { SqlRunner } from '../sql/runner.js';
 import { SqlOps, TransactionOps } from '../sql/sql-ops.js';
+import { monitored } from '../sql/monitored-runner.js';
+import type { QueryMonitor } from '../query-monitor.js';
 import {
   assertOutsideOwnTransaction,
   runInTransactionContext,
@@ -24,6 +26,8 @@ import { mapSqliteError } from './sqlite-errors.js';
 import { sqliteMigrations } from './sqlite-migrations.js';
 
 export interface SqliteExecutorOptions {
+  /** Told about every statement (duration, rows, shape): the query performance monitor. */
+  readonly monitor?: QueryMonitor;
   /** Database file (created with its directory when missing). */
   readonly path: string;
   /** FULL (default): durable at every commit, also across power loss. NORMAL: durable across process crashes. */
@@ -134,8 +138,11 @@ class SqliteDatabase {
 
 /** The embedded backend: one SQLite file in WAL mode (see SqliteDatabase for the concurrency model). */
 export class SqliteExecutor extends SqlOps implements Executor {
-  private constructor(private readonly database: SqliteDatabase) {
-    super(new SqliteAutoRunner(database));
+  private constructor(
+    private readonly database: SqliteDatabase,
+    private readonly monitor?: QueryMonitor,
+  ) {
+    super(monitored(new SqliteAutoRunner(database), monitor));
   }
 
   static open(options: SqliteExecutorOptions): Promise<SqliteExecutor> {
@@ -151,7 +158,7 @@ export class SqliteExecutor extends SqlOps implements Executor {
           options.path === ':memory:'
             ? writer
             : SqliteConnection.open(options.path, { ...settings, readonly: true });
-        return Promise.resolve(new SqliteExecutor(new SqliteDatabase(writer, reader)));
+        return Promise.resolve(new SqliteExecutor(new SqliteDatabase(writer, reader), options.monitor));
       } catch (e) {
         writer.close();
         throw e;
@@ -162,11 +169,23 @@ export class SqliteExecutor extends SqlOps implements Executor {
   }
 
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
-    return this.database.transaction((runner) => fn(new TransactionOps(runner)));
+    return this.database.transaction((runner) => fn(new TransactionOps(monitored(runner, this.monitor))));
   }
 
   readOutbox(afterPosition: bigint, limit: number): Promise<OutboxEvent[]> {
     return readOutbox(this.runner, afterPosition, limit);
+  }
+
+  /**
+   * A number that changes whenever another connection (another process: the CLI, a second server on the
+   * file) has committed to the database since the last call; this executor's own writes leave it as it
+   * is (SQLite's `PRAGMA data_version` on the writer connection). What keeps a process-local cache
+   * coherent with writers it does not hear from (lib/cache/watched-store.ts).
+   */
+  changeVersion(): number {
+    this.database.assertOpen();
+    // A cached statement: better-sqlite3's pragma() would prepare one per call.
+    return Number(this.database.writer.prepare('PRAGMA data_version').pluck().get());
   }
 
   schemaVersion(): Promise<number> {

@@ -360,4 +360,191 @@ CREATE INDEX sources_by_label ON sources (label);
 CREATE INDEX sources_by_format ON sources (format);
 `,
   },
+  {
+    version: 7,
+    name: 'object sizes and the ingest index',
+    // size_bytes: the stored object's true size, recorded when it is uploaded (NULL: not known yet).
+    // segments (flow_id, created): a flow's ingest series reads only the recent rows, not the flow.
+    sql: `
+ALTER TABLE objects ADD COLUMN size_bytes INTEGER CHECK (size_bytes >= 0);
+CREATE INDEX segments_by_flow_created ON segments (flow_id, created);
+`,
+  },
+  {
+    version: 8,
+    name: 'segment summaries: coverage runs and duration counts',
+    // Kept by triggers in the statement that writes the segments (so in its transaction, whichever
+    // executor operation wrote them), each step O(log n): coverage and duration statistics then read
+    // O(runs) and O(distinct durations) rows instead of the flow's segments (docs/decisions.md, "Segment
+    // summaries"). Markers follow the segments' physical convention (start_open, end_closed).
+    //
+    // segment_runs: the maximal covered intervals of each flow (segments that touch with no uncovered
+    // point between them merged). A rowid table with a plain index on the start, so the steps below may
+    // pass through states where two rows share a start; every lookup is one probe of that index. Runs of a flow never overlap, never touch, and have no holes.
+    // segment_durations: per flow, how many segments last exactly `duration` ns (end − start).
+    sql: `
+CREATE TABLE segment_runs (
+  flow_id TEXT NOT NULL,
+  timerange_start INTEGER NOT NULL,
+  timerange_start_open INTEGER NOT NULL CHECK (timerange_start_open IN (0, 1)),
+  timerange_end INTEGER NOT NULL,
+  timerange_end_closed INTEGER NOT NULL CHECK (timerange_end_closed IN (0, 1))
+) STRICT;
+CREATE INDEX segment_runs_by_start ON segment_runs (flow_id, timerange_start, timerange_start_open);
+
+CREATE TABLE segment_durations (
+  flow_id TEXT NOT NULL,
+  duration INTEGER NOT NULL,
+  segments INTEGER NOT NULL CHECK (segments > 0),
+  PRIMARY KEY (flow_id, duration)
+) STRICT, WITHOUT ROWID;
+
+-- Backfill from the segments already stored: islands of touching segments in start order.
+INSERT INTO segment_durations (flow_id, duration, segments)
+SELECT flow_id, timerange_end - timerange_start, count(*) FROM segments GROUP BY 1, 2;
+
+INSERT INTO segment_runs (flow_id, timerange_start, timerange_start_open, timerange_end, timerange_end_closed)
+SELECT flow_id,
+  max(CASE WHEN first = 1 THEN s END), max(CASE WHEN first = 1 THEN so END),
+  max(CASE WHEN last = 1 THEN e END), max(CASE WHEN last = 1 THEN ec END)
+FROM (
+  SELECT flow_id, s, so, e, ec, first, last,
+    sum(first) OVER (PARTITION BY flow_id ORDER BY s, so ROWS UNBOUNDED PRECEDING) AS island
+  FROM (
+    SELECT flow_id, timerange_start AS s, timerange_start_open AS so, timerange_end AS e,
+      timerange_end_closed AS ec,
+      CASE WHEN lag(timerange_end) OVER w = timerange_start
+        AND (lag(timerange_end_closed) OVER w = 1 OR timerange_start_open = 0) THEN 0 ELSE 1 END AS first,
+      CASE WHEN lead(timerange_start) OVER w = timerange_end
+        AND (timerange_end_closed = 1 OR lead(timerange_start_open) OVER w = 0) THEN 0 ELSE 1 END AS last
+    FROM segments
+    WINDOW w AS (PARTITION BY flow_id ORDER BY timerange_start, timerange_start_open)
+  )
+)
+GROUP BY flow_id, island;
+
+-- A new segment S joins the run ending where it starts (L) and the run starting where it ends (R), when
+-- they touch it: "touch" means the same instant with one side including it (both excluding it leaves
+-- that point uncovered; both including it is an overlap the guard refused). Steps, in order:
+--   1. L, if any, is extended over S (and over R, if any);
+--   2. if S is now inside a run (step 1 happened), R, if any, is dropped (step 1 absorbed it);
+--   3. otherwise R, if any, is extended back over S;
+--   4. otherwise S becomes a run of its own.
+-- "S is inside a run": the last run starting at or before S reaches S's end.
+CREATE TRIGGER segments_summaries_insert AFTER INSERT ON segments
+BEGIN
+  INSERT INTO segment_durations (flow_id, duration, segments)
+  VALUES (NEW.flow_id, NEW.timerange_end - NEW.timerange_start, 1)
+  ON CONFLICT (flow_id, duration) DO UPDATE SET segments = segments + 1;
+
+  UPDATE segment_runs SET
+    timerange_end = coalesce((SELECT r.timerange_end FROM segment_runs r
+      WHERE r.flow_id = NEW.flow_id AND r.timerange_start = NEW.timerange_end
+        AND (NEW.timerange_end_closed = 1 OR r.timerange_start_open = 0)
+        AND (r.timerange_start, r.timerange_start_open) > (NEW.timerange_start, NEW.timerange_start_open)),
+      NEW.timerange_end),
+    timerange_end_closed = coalesce((SELECT r.timerange_end_closed FROM segment_runs r
+      WHERE r.flow_id = NEW.flow_id AND r.timerange_start = NEW.timerange_end
+        AND (NEW.timerange_end_closed = 1 OR r.timerange_start_open = 0)
+        AND (r.timerange_start, r.timerange_start_open) > (NEW.timerange_start, NEW.timerange_start_open)),
+      NEW.timerange_end_closed)
+  -- L can only be the last run starting before S (one probe of the start index).
+  WHERE rowid = (SELECT l.id FROM (SELECT x.rowid AS id, x.timerange_end AS e, x.timerange_end_closed AS ec
+      FROM segment_runs x
+      WHERE x.flow_id = NEW.flow_id
+        AND (x.timerange_start, x.timerange_start_open) < (NEW.timerange_start, NEW.timerange_start_open)
+      ORDER BY x.timerange_start DESC, x.timerange_start_open DESC LIMIT 1) l
+    WHERE l.e = NEW.timerange_start AND (l.ec = 1 OR NEW.timerange_start_open = 0));
+
+  DELETE FROM segment_runs
+  WHERE flow_id = NEW.flow_id AND timerange_start = NEW.timerange_end
+    AND (NEW.timerange_end_closed = 1 OR timerange_start_open = 0)
+    AND (timerange_start, timerange_start_open) > (NEW.timerange_start, NEW.timerange_start_open)
+    AND EXISTS (SELECT 1 FROM (SELECT x.timerange_end AS e, x.timerange_end_closed AS ec FROM segment_runs x
+        WHERE x.flow_id = NEW.flow_id
+          AND (x.timerange_start, x.timerange_start_open) <= (NEW.timerange_start, NEW.timerange_start_open)
+        ORDER BY x.timerange_start DESC, x.timerange_start_open DESC LIMIT 1) c
+      WHERE c.e > NEW.timerange_end OR (c.e = NEW.timerange_end AND c.ec >= NEW.timerange_end_closed));
+
+  UPDATE segment_runs SET timerange_start = NEW.timerange_start, timerange_start_open = NEW.timerange_start_open
+  WHERE flow_id = NEW.flow_id AND timerange_start = NEW.timerange_end
+    AND (NEW.timerange_end_closed = 1 OR timerange_start_open = 0)
+    AND (timerange_start, timerange_start_open) > (NEW.timerange_start, NEW.timerange_start_open)
+    AND NOT EXISTS (SELECT 1 FROM (SELECT x.timerange_end AS e, x.timerange_end_closed AS ec FROM segment_runs x
+        WHERE x.flow_id = NEW.flow_id
+          AND (x.timerange_start, x.timerange_start_open) <= (NEW.timerange_start, NEW.timerange_start_open)
+        ORDER BY x.timerange_start DESC, x.timerange_start_open DESC LIMIT 1) c
+      WHERE c.e > NEW.timerange_end OR (c.e = NEW.timerange_end AND c.ec >= NEW.timerange_end_closed));
+
+  INSERT INTO segment_runs (flow_id, timerange_start, timerange_start_open, timerange_end, timerange_end_closed)
+  SELECT NEW.flow_id, NEW.timerange_start, NEW.timerange_start_open, NEW.timerange_end, NEW.timerange_end_closed
+  WHERE NOT EXISTS (SELECT 1 FROM (SELECT x.timerange_end AS e, x.timerange_end_closed AS ec FROM segment_runs x
+        WHERE x.flow_id = NEW.flow_id
+          AND (x.timerange_start, x.timerange_start_open) <= (NEW.timerange_start, NEW.timerange_start_open)
+        ORDER BY x.timerange_start DESC, x.timerange_start_open DESC LIMIT 1) c
+      WHERE c.e > NEW.timerange_end OR (c.e = NEW.timerange_end AND c.ec >= NEW.timerange_end_closed));
+END;
+
+-- Removing segment S splits the run M holding it (the last run starting at or before S) into the part
+-- before S (ending at S's start, including it when S left it out) and the part after S (starting at S's
+-- end, including it when S left it out); either part is absent when S was at that end of M.
+CREATE TRIGGER segments_summaries_delete AFTER DELETE ON segments
+BEGIN
+  DELETE FROM segment_durations
+  WHERE flow_id = OLD.flow_id AND duration = OLD.timerange_end - OLD.timerange_start AND segments = 1;
+  UPDATE segment_durations SET segments = segments - 1
+  WHERE flow_id = OLD.flow_id AND duration = OLD.timerange_end - OLD.timerange_start AND segments > 1;
+
+  INSERT INTO segment_runs (flow_id, timerange_start, timerange_start_open, timerange_end, timerange_end_closed)
+  SELECT OLD.flow_id, OLD.timerange_end, OLD.timerange_end_closed, m.e, m.ec
+  FROM (SELECT x.timerange_end AS e, x.timerange_end_closed AS ec FROM segment_runs x
+    WHERE x.flow_id = OLD.flow_id
+      AND (x.timerange_start, x.timerange_start_open) <= (OLD.timerange_start, OLD.timerange_start_open)
+    ORDER BY x.timerange_start DESC, x.timerange_start_open DESC LIMIT 1) m
+  WHERE NOT (m.e = OLD.timerange_end AND m.ec = OLD.timerange_end_closed);
+
+  UPDATE segment_runs SET timerange_end = OLD.timerange_start, timerange_end_closed = OLD.timerange_start_open
+  WHERE rowid = (SELECT x.rowid FROM segment_runs x
+      WHERE x.flow_id = OLD.flow_id
+        AND (x.timerange_start, x.timerange_start_open) <= (OLD.timerange_start, OLD.timerange_start_open)
+      ORDER BY x.timerange_start DESC, x.timerange_start_open DESC LIMIT 1)
+    AND NOT (timerange_start = OLD.timerange_start AND timerange_start_open = OLD.timerange_start_open);
+
+  DELETE FROM segment_runs
+  WHERE flow_id = OLD.flow_id AND timerange_start = OLD.timerange_start
+    AND timerange_start_open = OLD.timerange_start_open;
+END;
+`,
+  },
+  {
+    version: 9,
+    name: 'object size checks',
+    // size_checked: when the object sizer last asked the store for the object's size (HEAD on S3).
+    // missing_since: a segment names the object but its store lacked the bytes, since then (NULL: fine).
+    sql: `
+ALTER TABLE objects ADD COLUMN size_checked INTEGER;
+ALTER TABLE objects ADD COLUMN missing_since INTEGER;
+-- The sizer's work list, and the missing ones storage analytics count: both small partial indexes.
+CREATE INDEX objects_unsized ON objects (storage_id, size_checked) WHERE size_bytes IS NULL;
+CREATE INDEX objects_missing ON objects (missing_since) WHERE missing_since IS NOT NULL;
+`,
+  },
+  {
+    version: 10,
+    name: 'flow listing sort indexes',
+    // The flow listing sorts by these columns with the id as tie-break and pages by keyset: a
+    // (column, id) index is the seek in both directions. A nullable column's nulls come last, read as a
+    // second seek in id order (lib/executor/sql/compile-select.ts): a partial index of the ids without a
+    // value, as the planner does not take `label IS NULL` as fixing label in a (label, id) index.
+    // (label, id) also serves label filters.
+    sql: `
+DROP INDEX flows_by_label;
+CREATE INDEX flows_by_label_id ON flows (label, id);
+CREATE INDEX flows_without_label ON flows (id) WHERE label IS NULL;
+CREATE INDEX flows_by_codec_id ON flows (codec, id);
+CREATE INDEX flows_without_codec ON flows (id) WHERE codec IS NULL;
+CREATE INDEX flows_by_format_id ON flows (format, id);
+CREATE INDEX flows_by_created_id ON flows (created, id);
+`,
+  },
 ];

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -18,6 +18,7 @@ export interface RunningS3rver {
 export async function startS3rver(): Promise<RunningS3rver> {
   const directory = await mkdtemp(join(tmpdir(), 'tams-s3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+  completeWritesBeforeAnswering(server);
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -36,4 +37,28 @@ export async function startS3rver(): Promise<RunningS3rver> {
 export function s3rverCanStore(key: string): boolean {
   const last = key.slice(key.lastIndexOf('/') + 1);
   return Buffer.byteLength(`${last}._S3rver_metadata.json`, 'utf8') <= 255;
+}
+
+interface S3rverStore {
+  putObject(object: { bucket: string; key: string }): Promise<{ size: number; md5: string }>;
+  getResourcePath(bucket: string, key: string, kind: 'object'): string;
+}
+
+/**
+ * s3rver answers a PUT once the body has passed its hash, before its file stream has flushed, so a GET
+ * right after could read a short file (seen once in a loaded CI run). Its store is made to wait until
+ * the file holds every byte before the PUT is answered, as a real S3 does. A fix of the test server.
+ */
+function completeWritesBeforeAnswering(server: S3rver): void {
+  const store = (server as unknown as { store: S3rverStore }).store;
+  const putObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    const result = await putObject(object);
+    const path = store.getResourcePath(object.bucket, object.key, 'object');
+    for (let i = 0; i < 1000; i++) {
+      if ((await stat(path)).size >= result.size) return result;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`s3rver did not finish writing ${object.key}`);
+  };
 }

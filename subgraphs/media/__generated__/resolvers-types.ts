@@ -10,6 +10,7 @@ import type {
   FlowDeleteRequestParent,
   WebhookParent,
   ServiceParent,
+  StoreEventParent,
 } from '../parents.js';
 import type { MediaContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -143,6 +144,17 @@ export type DataEssenceInput = {
 export type DataEssenceParameters = {
   __typename?: 'DataEssenceParameters';
   dataType?: Maybe<Scalars['String']['output']>;
+};
+
+/** A flow delete request's state as one store event recorded it. */
+export type DeleteRequestProgress = {
+  __typename?: 'DeleteRequestProgress';
+  deleteFlow: Scalars['Boolean']['output'];
+  flowId: Scalars['ID']['output'];
+  id: Scalars['ID']['output'];
+  status: DeleteRequestStatus;
+  /** What is left to delete; null once done. */
+  timerangeRemaining?: Maybe<Scalars['TimeRange']['output']>;
 };
 
 export type DeleteRequestStatus = 'CREATED' | 'DONE' | 'ERROR' | 'STARTED';
@@ -324,6 +336,20 @@ export type FlowInput = {
   /** Exactly the one matching `format` (none for MULTI). */
   video?: InputMaybe<VideoEssenceInput>;
 };
+
+/**
+ * The order of a flow listing: by `field`, then by id in the same direction. A page cursor belongs to
+ * the order it was made in (INVALID_PAGE_KEY in another).
+ */
+export type FlowSort = {
+  direction?: InputMaybe<SortDirection>;
+  field: FlowSortField;
+};
+
+/** What a flow listing can be ordered by; each is an index seek at any page of any size of store. */
+export type FlowSortField =
+  /** Flows without a codec come last, in either direction (as do flows without a label for LABEL). */
+  'CODEC' | 'CREATED' | 'FORMAT' | 'LABEL';
 
 export type GetUrl = {
   __typename?: 'GetUrl';
@@ -521,6 +547,7 @@ export type Query = {
   flow?: Maybe<Flow>;
   flowDeleteRequest?: Maybe<FlowDeleteRequest>;
   flowDeleteRequests: Array<FlowDeleteRequest>;
+  /** Flows matching `filter`, in `sort` order (by id when omitted). */
   flows: FlowConnection;
   /** A media object that at least one segment has registered. */
   mediaObject?: Maybe<MediaObject>;
@@ -533,6 +560,11 @@ export type Query = {
   source?: Maybe<Source>;
   sources: SourceConnection;
   storageBackends: Array<StorageBackend>;
+  /**
+   * The store event at `position` of the event feed (`StoreEvent.position`), while the store keeps it;
+   * null for a position that holds none. `Subscription.storeEvents` resolves each event through it.
+   */
+  storeEvent?: Maybe<StoreEvent>;
   webhooks: Array<Webhook>;
 };
 
@@ -548,6 +580,7 @@ export type QueryFlowsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<FlowFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
+  sort?: InputMaybe<FlowSort>;
 };
 
 export type QueryMediaObjectArgs = {
@@ -571,6 +604,10 @@ export type QuerySourcesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SourceFilter>;
   limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type QueryStoreEventArgs = {
+  position: Scalars['String']['input'];
 };
 
 export type Rational = {
@@ -631,6 +668,15 @@ export type SegmentInput = {
   tsOffset?: InputMaybe<Scalars['Timestamp']['input']>;
 };
 
+/** Segments added to or deleted from a flow by one change. */
+export type SegmentsChange = {
+  __typename?: 'SegmentsChange';
+  /** How many were added; null for deletions (the event records their span only). */
+  count?: Maybe<Scalars['Int']['output']>;
+  /** The span of the segments added or deleted. */
+  timerange: Scalars['TimeRange']['output'];
+};
+
 export type Service = {
   __typename?: 'Service';
   /** Always `7.0`. */
@@ -642,6 +688,8 @@ export type Service = {
   /** Starts with `urn:x-tams:service`. */
   type: Scalars['String']['output'];
 };
+
+export type SortDirection = 'ASC' | 'DESC';
 
 export type Source = {
   __typename?: 'Source';
@@ -721,15 +769,79 @@ export type StorageBackend = {
   storeType: Scalars['String']['output'];
 };
 
+/** One change to the store, as its outbox recorded it when the change was committed. */
+export type StoreEvent = {
+  __typename?: 'StoreEvent';
+  /** The delete request's state after the change (DELETE_REQUEST_UPDATED only). */
+  deleteRequest?: Maybe<DeleteRequestProgress>;
+  /** The event's flow as it is now (null once deleted). */
+  flow?: Maybe<Flow>;
+  flowId?: Maybe<Scalars['ID']['output']>;
+  /** Its place in the feed's commit order, a decimal integer: strictly increasing along the feed. */
+  position: Scalars['String']['output'];
+  /** The segments added or deleted (segment events only). */
+  segments?: Maybe<SegmentsChange>;
+  /** The event's source as it is now (null once deleted). */
+  source?: Maybe<Source>;
+  sourceId?: Maybe<Scalars['ID']['output']>;
+  /** The TAMS 7.0 event type, e.g. `flows/segments_added`. */
+  tamsType: Scalars['String']['output'];
+  /** When the change was committed. */
+  timestamp: Scalars['DateTime']['output'];
+  type: StoreEventType;
+  /** The failed delivery (WEBHOOK_DELIVERY_FAILED only). */
+  webhookFailure?: Maybe<WebhookDeliveryFailure>;
+};
+
+/** Which store events to deliver: all of the given types (every type when omitted), of the given flows or sources (all when both are omitted). */
+export type StoreEventFilter = {
+  flowIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  sourceIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  types?: InputMaybe<Array<StoreEventType>>;
+};
+
+/** What a store event records: the TAMS 7.0 event types, and the store's own (never sent to webhooks). */
+export type StoreEventType =
+  /** A flow delete request was created or made progress, finished or failed (needs the `delete` scope). */
+  | 'DELETE_REQUEST_UPDATED'
+  /** flows/created */
+  | 'FLOW_CREATED'
+  /** flows/deleted */
+  | 'FLOW_DELETED'
+  /** flows/segments_added */
+  | 'FLOW_SEGMENTS_ADDED'
+  /** flows/segments_deleted */
+  | 'FLOW_SEGMENTS_DELETED'
+  /** flows/updated */
+  | 'FLOW_UPDATED'
+  /** sources/created */
+  | 'SOURCE_CREATED'
+  /** sources/deleted */
+  | 'SOURCE_DELETED'
+  /** sources/updated */
+  | 'SOURCE_UPDATED'
+  /** A webhook delivery attempt failed and will be retried (needs the `admin` scope). */
+  | 'WEBHOOK_DELIVERY_FAILED';
+
 /**
  * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
  * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
- * same federated execution as a query, so a selection may include fields of every subgraph. Changes that
- * arrive while the previous one is still being resolved are coalesced: a subscriber always receives the
- * latest state, not necessarily every intermediate one. No subgraph executes these fields.
+ * same federated execution as a query, so a selection may include fields of every subgraph. The fields
+ * that deliver states (`flowUpdated`, `sourceUpdated`, `flowStats`, `storeTotals`) coalesce changes that
+ * arrive while the previous one is still being resolved: a subscriber always receives the latest state,
+ * not necessarily every intermediate one. `storeEvents` delivers every event. No subgraph executes these
+ * fields.
  */
 export type Subscription = {
   __typename?: 'Subscription';
+  /**
+   * A flow's live view for dashboards: the flow now (select its `stats`, `ingest`...), sent at once, then
+   * after changes at most once per `interval` seconds (0.1 or more), and after `heartbeat` seconds
+   * without one (1 or more; null for never), so values that move with the clock, such as a stalled
+   * flow's lag, stay current. A state equal to the last one sent is not sent again. Null once the flow
+   * is deleted; the subscription then completes.
+   */
+  flowStats?: Maybe<Flow>;
   /**
    * The flow after each change to it: metadata, segments added or deleted. Null once the flow is
    * deleted; the subscription then completes.
@@ -740,14 +852,39 @@ export type Subscription = {
    * subscription then completes.
    */
   sourceUpdated?: Maybe<Source>;
+  /**
+   * What happens in the store, event by event in commit order: each event once, none coalesced. Filter
+   * by flows and sources (an event of any of them) and by types; its flow and source are selectable with
+   * the fields of every subgraph, as they are when the event is delivered. A subscriber more than 1,000
+   * events behind is sent a `SUBSCRIBER_TOO_SLOW` error and completed: reload, then subscribe again.
+   * Delete-request events reach callers with the `delete` scope, webhook failures admins only.
+   */
+  storeEvents: StoreEvent;
 };
 
 /**
  * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
  * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
- * same federated execution as a query, so a selection may include fields of every subgraph. Changes that
- * arrive while the previous one is still being resolved are coalesced: a subscriber always receives the
- * latest state, not necessarily every intermediate one. No subgraph executes these fields.
+ * same federated execution as a query, so a selection may include fields of every subgraph. The fields
+ * that deliver states (`flowUpdated`, `sourceUpdated`, `flowStats`, `storeTotals`) coalesce changes that
+ * arrive while the previous one is still being resolved: a subscriber always receives the latest state,
+ * not necessarily every intermediate one. `storeEvents` delivers every event. No subgraph executes these
+ * fields.
+ */
+export type SubscriptionFlowStatsArgs = {
+  heartbeat?: InputMaybe<Scalars['Float']['input']>;
+  id: Scalars['ID']['input'];
+  interval?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/**
+ * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
+ * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
+ * same federated execution as a query, so a selection may include fields of every subgraph. The fields
+ * that deliver states (`flowUpdated`, `sourceUpdated`, `flowStats`, `storeTotals`) coalesce changes that
+ * arrive while the previous one is still being resolved: a subscriber always receives the latest state,
+ * not necessarily every intermediate one. `storeEvents` delivers every event. No subgraph executes these
+ * fields.
  */
 export type SubscriptionFlowUpdatedArgs = {
   id: Scalars['ID']['input'];
@@ -756,12 +893,27 @@ export type SubscriptionFlowUpdatedArgs = {
 /**
  * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
  * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
- * same federated execution as a query, so a selection may include fields of every subgraph. Changes that
- * arrive while the previous one is still being resolved are coalesced: a subscriber always receives the
- * latest state, not necessarily every intermediate one. No subgraph executes these fields.
+ * same federated execution as a query, so a selection may include fields of every subgraph. The fields
+ * that deliver states (`flowUpdated`, `sourceUpdated`, `flowStats`, `storeTotals`) coalesce changes that
+ * arrive while the previous one is still being resolved: a subscriber always receives the latest state,
+ * not necessarily every intermediate one. `storeEvents` delivers every event. No subgraph executes these
+ * fields.
  */
 export type SubscriptionSourceUpdatedArgs = {
   id: Scalars['ID']['input'];
+};
+
+/**
+ * Live changes, served over graphql-ws at `/graphql` (a subscription sent over HTTP is refused). An event
+ * carries only the entity's key: the gateway resolves the selection when the event arrives, through the
+ * same federated execution as a query, so a selection may include fields of every subgraph. The fields
+ * that deliver states (`flowUpdated`, `sourceUpdated`, `flowStats`, `storeTotals`) coalesce changes that
+ * arrive while the previous one is still being resolved: a subscriber always receives the latest state,
+ * not necessarily every intermediate one. `storeEvents` delivers every event. No subgraph executes these
+ * fields.
+ */
+export type SubscriptionStoreEventsArgs = {
+  filter?: InputMaybe<StoreEventFilter>;
 };
 
 export type Tag = {
@@ -832,6 +984,17 @@ export type Webhook = {
   sourceIds?: Maybe<Array<Scalars['ID']['output']>>;
   url: Scalars['String']['output'];
   verboseStorage?: Maybe<Scalars['Boolean']['output']>;
+};
+
+/** A webhook delivery attempt that failed; the event is retried until the receiver takes it. */
+export type WebhookDeliveryFailure = {
+  __typename?: 'WebhookDeliveryFailure';
+  /** What went wrong, short and free of secrets (no URL, no api key). */
+  error: Scalars['String']['output'];
+  /** Failed attempts in a row at the same event. */
+  failures: Scalars['Int']['output'];
+  nextAttempt: Scalars['DateTime']['output'];
+  webhookId: Scalars['ID']['output'];
 };
 
 export type WebhookInput = {
@@ -993,17 +1156,18 @@ export type ResolversTypes = {
   DataEssenceInput: DataEssenceInput;
   DataEssenceParameters: ResolverTypeWrapper<DataEssenceParameters>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteRequestProgress: ResolverTypeWrapper<DeleteRequestProgress>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   DeleteRequestStatus: DeleteRequestStatus;
   DeletionResult: ResolverTypeWrapper<
     Omit<DeletionResult, 'request'> & { request?: Maybe<ResolversTypes['FlowDeleteRequest']> }
   >;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ErrorInfo: ResolverTypeWrapper<ErrorInfo>;
   EssenceParameters: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['EssenceParameters']>;
   EventStreamMechanism: ResolverTypeWrapper<EventStreamMechanism>;
   FailedSegment: ResolverTypeWrapper<FailedSegment>;
   Flow: ResolverTypeWrapper<FlowParent>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   FlowCollectionItem: ResolverTypeWrapper<FlowCollectionItemParent>;
   FlowCollectionItemInput: FlowCollectionItemInput;
   FlowConnection: ResolverTypeWrapper<
@@ -1012,6 +1176,8 @@ export type ResolversTypes = {
   FlowDeleteRequest: ResolverTypeWrapper<FlowDeleteRequestParent>;
   FlowFilter: FlowFilter;
   FlowInput: FlowInput;
+  FlowSort: FlowSort;
+  FlowSortField: FlowSortField;
   GetUrl: ResolverTypeWrapper<GetUrl>;
   GetUrlInput: GetUrlInput;
   HttpRequest: ResolverTypeWrapper<HttpRequest>;
@@ -1033,7 +1199,9 @@ export type ResolversTypes = {
     Omit<SegmentConnection, 'nodes'> & { nodes: Array<ResolversTypes['Segment']> }
   >;
   SegmentInput: SegmentInput;
+  SegmentsChange: ResolverTypeWrapper<SegmentsChange>;
   Service: ResolverTypeWrapper<ServiceParent>;
+  SortDirection: SortDirection;
   Source: ResolverTypeWrapper<SourceParent>;
   SourceCollectionItem: ResolverTypeWrapper<SourceCollectionItem>;
   SourceConnection: ResolverTypeWrapper<
@@ -1043,7 +1211,11 @@ export type ResolversTypes = {
   StorageAllocation: ResolverTypeWrapper<StorageAllocation>;
   StorageAllocationInput: StorageAllocationInput;
   StorageBackend: ResolverTypeWrapper<StorageBackendParent>;
+  StoreEvent: ResolverTypeWrapper<StoreEventParent>;
+  StoreEventFilter: StoreEventFilter;
+  StoreEventType: StoreEventType;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Tag: ResolverTypeWrapper<Tag>;
   TagExistsInput: TagExistsInput;
   TagInput: TagInput;
@@ -1053,6 +1225,7 @@ export type ResolversTypes = {
   VideoEssenceInput: VideoEssenceInput;
   VideoEssenceParameters: ResolverTypeWrapper<VideoEssenceParameters>;
   Webhook: ResolverTypeWrapper<WebhookParent>;
+  WebhookDeliveryFailure: ResolverTypeWrapper<WebhookDeliveryFailure>;
   WebhookInput: WebhookInput;
   WebhookRegistrationResult: ResolverTypeWrapper<
     Omit<WebhookRegistrationResult, 'webhook'> & { webhook?: Maybe<ResolversTypes['Webhook']> }
@@ -1077,22 +1250,24 @@ export type ResolversParentTypes = {
   DataEssenceInput: DataEssenceInput;
   DataEssenceParameters: DataEssenceParameters;
   DateTime: Scalars['DateTime']['output'];
+  DeleteRequestProgress: DeleteRequestProgress;
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
   DeletionResult: Omit<DeletionResult, 'request'> & {
     request?: Maybe<ResolversParentTypes['FlowDeleteRequest']>;
   };
-  Boolean: Scalars['Boolean']['output'];
   ErrorInfo: ErrorInfo;
   EssenceParameters: ResolversUnionTypes<ResolversParentTypes>['EssenceParameters'];
   EventStreamMechanism: EventStreamMechanism;
   FailedSegment: FailedSegment;
   Flow: FlowParent;
-  ID: Scalars['ID']['output'];
   FlowCollectionItem: FlowCollectionItemParent;
   FlowCollectionItemInput: FlowCollectionItemInput;
   FlowConnection: Omit<FlowConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Flow']> };
   FlowDeleteRequest: FlowDeleteRequestParent;
   FlowFilter: FlowFilter;
   FlowInput: FlowInput;
+  FlowSort: FlowSort;
   GetUrl: GetUrl;
   GetUrlInput: GetUrlInput;
   HttpRequest: HttpRequest;
@@ -1111,6 +1286,7 @@ export type ResolversParentTypes = {
   Segment: SegmentParent;
   SegmentConnection: Omit<SegmentConnection, 'nodes'> & { nodes: Array<ResolversParentTypes['Segment']> };
   SegmentInput: SegmentInput;
+  SegmentsChange: SegmentsChange;
   Service: ServiceParent;
   Source: SourceParent;
   SourceCollectionItem: SourceCollectionItem;
@@ -1119,7 +1295,10 @@ export type ResolversParentTypes = {
   StorageAllocation: StorageAllocation;
   StorageAllocationInput: StorageAllocationInput;
   StorageBackend: StorageBackendParent;
+  StoreEvent: StoreEventParent;
+  StoreEventFilter: StoreEventFilter;
   Subscription: Record<PropertyKey, never>;
+  Float: Scalars['Float']['output'];
   Tag: Tag;
   TagExistsInput: TagExistsInput;
   TagInput: TagInput;
@@ -1128,6 +1307,7 @@ export type ResolversParentTypes = {
   VideoEssenceInput: VideoEssenceInput;
   VideoEssenceParameters: VideoEssenceParameters;
   Webhook: WebhookParent;
+  WebhookDeliveryFailure: WebhookDeliveryFailure;
   WebhookInput: WebhookInput;
   WebhookRegistrationResult: Omit<WebhookRegistrationResult, 'webhook'> & {
     webhook?: Maybe<ResolversParentTypes['Webhook']>;
@@ -1205,6 +1385,18 @@ export type DataEssenceParametersResolvers<
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type DeleteRequestProgressResolvers<
+  ContextType = MediaContext,
+  ParentType extends ResolversParentTypes['DeleteRequestProgress'] =
+    ResolversParentTypes['DeleteRequestProgress'],
+> = {
+  deleteFlow?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  flowId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['DeleteRequestStatus'], ParentType, ContextType>;
+  timerangeRemaining?: Resolver<Maybe<ResolversTypes['TimeRange']>, ParentType, ContextType>;
+};
 
 export type DeletionResultResolvers<
   ContextType = MediaContext,
@@ -1558,6 +1750,12 @@ export type QueryResolvers<
   >;
   sources?: Resolver<ResolversTypes['SourceConnection'], ParentType, ContextType, Partial<QuerySourcesArgs>>;
   storageBackends?: Resolver<Array<ResolversTypes['StorageBackend']>, ParentType, ContextType>;
+  storeEvent?: Resolver<
+    Maybe<ResolversTypes['StoreEvent']>,
+    ParentType,
+    ContextType,
+    RequireFields<QueryStoreEventArgs, 'position'>
+  >;
   webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
 };
 
@@ -1591,6 +1789,14 @@ export type SegmentConnectionResolvers<
 > = {
   nodes?: Resolver<Array<ResolversTypes['Segment']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  timerange?: Resolver<ResolversTypes['TimeRange'], ParentType, ContextType>;
+};
+
+export type SegmentsChangeResolvers<
+  ContextType = MediaContext,
+  ParentType extends ResolversParentTypes['SegmentsChange'] = ResolversParentTypes['SegmentsChange'],
+> = {
+  count?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   timerange?: Resolver<ResolversTypes['TimeRange'], ParentType, ContextType>;
 };
 
@@ -1674,10 +1880,34 @@ export type StorageBackendResolvers<
   storeType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type StoreEventResolvers<
+  ContextType = MediaContext,
+  ParentType extends ResolversParentTypes['StoreEvent'] = ResolversParentTypes['StoreEvent'],
+> = {
+  deleteRequest?: Resolver<Maybe<ResolversTypes['DeleteRequestProgress']>, ParentType, ContextType>;
+  flow?: Resolver<Maybe<ResolversTypes['Flow']>, ParentType, ContextType>;
+  flowId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  segments?: Resolver<Maybe<ResolversTypes['SegmentsChange']>, ParentType, ContextType>;
+  source?: Resolver<Maybe<ResolversTypes['Source']>, ParentType, ContextType>;
+  sourceId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  tamsType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  timestamp?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['StoreEventType'], ParentType, ContextType>;
+  webhookFailure?: Resolver<Maybe<ResolversTypes['WebhookDeliveryFailure']>, ParentType, ContextType>;
+};
+
 export type SubscriptionResolvers<
   ContextType = MediaContext,
   ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription'],
 > = {
+  flowStats?: SubscriptionResolver<
+    Maybe<ResolversTypes['Flow']>,
+    'flowStats',
+    ParentType,
+    ContextType,
+    RequireFields<SubscriptionFlowStatsArgs, 'heartbeat' | 'id' | 'interval'>
+  >;
   flowUpdated?: SubscriptionResolver<
     Maybe<ResolversTypes['Flow']>,
     'flowUpdated',
@@ -1691,6 +1921,13 @@ export type SubscriptionResolvers<
     ParentType,
     ContextType,
     RequireFields<SubscriptionSourceUpdatedArgs, 'id'>
+  >;
+  storeEvents?: SubscriptionResolver<
+    ResolversTypes['StoreEvent'],
+    'storeEvents',
+    ParentType,
+    ContextType,
+    Partial<SubscriptionStoreEventsArgs>
   >;
 };
 
@@ -1749,6 +1986,17 @@ export type WebhookResolvers<
   verboseStorage?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
+export type WebhookDeliveryFailureResolvers<
+  ContextType = MediaContext,
+  ParentType extends ResolversParentTypes['WebhookDeliveryFailure'] =
+    ResolversParentTypes['WebhookDeliveryFailure'],
+> = {
+  error?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nextAttempt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  webhookId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type WebhookRegistrationResultResolvers<
   ContextType = MediaContext,
   ParentType extends ResolversParentTypes['WebhookRegistrationResult'] =
@@ -1767,6 +2015,7 @@ export type Resolvers<ContextType = MediaContext> = {
   ContainerMapping?: ContainerMappingResolvers<ContextType>;
   DataEssenceParameters?: DataEssenceParametersResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteRequestProgress?: DeleteRequestProgressResolvers<ContextType>;
   DeletionResult?: DeletionResultResolvers<ContextType>;
   ErrorInfo?: ErrorInfoResolvers<ContextType>;
   EssenceParameters?: EssenceParametersResolvers<ContextType>;
@@ -1790,17 +2039,20 @@ export type Resolvers<ContextType = MediaContext> = {
   Rational?: RationalResolvers<ContextType>;
   Segment?: SegmentResolvers<ContextType>;
   SegmentConnection?: SegmentConnectionResolvers<ContextType>;
+  SegmentsChange?: SegmentsChangeResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   Source?: SourceResolvers<ContextType>;
   SourceCollectionItem?: SourceCollectionItemResolvers<ContextType>;
   SourceConnection?: SourceConnectionResolvers<ContextType>;
   StorageAllocation?: StorageAllocationResolvers<ContextType>;
   StorageBackend?: StorageBackendResolvers<ContextType>;
+  StoreEvent?: StoreEventResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Tag?: TagResolvers<ContextType>;
   TimeRange?: GraphQLScalarType;
   Timestamp?: GraphQLScalarType;
   VideoEssenceParameters?: VideoEssenceParametersResolvers<ContextType>;
   Webhook?: WebhookResolvers<ContextType>;
+  WebhookDeliveryFailure?: WebhookDeliveryFailureResolvers<ContextType>;
   WebhookRegistrationResult?: WebhookRegistrationResultResolvers<ContextType>;
 };

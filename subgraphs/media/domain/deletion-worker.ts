@@ -1,6 +1,7 @@
 import { and, isIn, range } from '../../../lib/executor/index.js';
 import { advanceDeleteRequest, failDeleteRequest } from './deletion.js';
 import { collectExpiredUploads, collectObjects, sweepCandidates } from './objects.js';
+import { sizeObjects } from './object-sizer.js';
 import type { MediaRepository } from './repository.js';
 import { write } from './repository.js';
 
@@ -16,8 +17,8 @@ export interface DeletionWorkerOptions {
 /**
  * Carries out flow delete requests in the background, batch by batch, each batch its own transaction:
  * a restart resumes where it stopped because progress lives in the database. Between requests it
- * garbage-collects unreferenced objects and expired, never-registered uploads, and drops expired
- * finished requests.
+ * garbage-collects unreferenced objects and expired, never-registered uploads, drops expired finished
+ * requests, and learns the sizes of stored objects the store does not know yet (object-sizer.ts).
  */
 export class DeletionWorker {
   private running = false;
@@ -89,6 +90,11 @@ export class DeletionWorker {
     }
     worked = (await sweepCandidates(this.repository)) > 0 || worked;
     worked = (await collectExpiredUploads(this.repository)) > 0 || worked;
+    // Paced by the rounds on purpose: sizing does not count as work, so it never makes the next round
+    // come sooner (at most SIZER_BATCH object-store HEADs per idle interval).
+    await sizeObjects(this.repository).catch((error: unknown) =>
+      this.repository.log.error({ err: error }, 'the object sizer failed a round; retrying next round'),
+    );
     await write(this.repository, (tx) =>
       tx.delete('flow_delete_requests', and(isIn('status', ['done', 'error']), range('expiry', { lt: now }))),
     );

@@ -11,7 +11,7 @@ import {
 } from '../../../lib/tams/index.js';
 import type { TimeRange } from '../../../lib/tams/index.js';
 import { DomainError, notFound } from '../errors.js';
-import { emit, emitFlow } from './events.js';
+import { emit, emitDeleteRequest, emitFlow } from './events.js';
 import { assertWritable, lockFlow } from './flows.js';
 import { emitChangedSources, inferredCollections, removeSourceIfUnused } from './sources.js';
 import type { MediaRepository } from './repository.js';
@@ -174,6 +174,7 @@ export async function deleteSegments(
     ) {
       const request = newRequest(now, flowId, timerange, object, false, principal);
       await tx.insert('flow_delete_requests', [request]);
+      await emitDeleteRequest(tx, now, request);
       return { done: false, request, orphanCandidates: [] };
     }
     const { ranges, released } = await deleteSegmentRows(tx, now, flowId, timerange, object);
@@ -218,6 +219,7 @@ export async function deleteFlow(
     } else {
       const request = newRequest(now, flowId, ETERNITY, null, true, principal);
       await tx.insert('flow_delete_requests', [request]);
+      await emitDeleteRequest(tx, now, request);
       outcome = { done: false, request, orphanCandidates: [] };
     }
     await tx.delete('flow_collection_items', eq('collection_id', flowId));
@@ -286,12 +288,14 @@ export async function advanceDeleteRequest(
       ).rows;
       remaining = next ? fromStartOf(next.timerange, request.timerange_to_delete) : remaining;
     }
-    await tx.update('flow_delete_requests', eq('id', requestId), {
+    const progress = {
       status: finished ? 'done' : 'started',
       timerange_remaining: remaining,
       updated: now,
       expiry: finished ? new Date(now.getTime() + REQUEST_EXPIRY_MS) : null,
-    });
+    };
+    await tx.update('flow_delete_requests', eq('id', requestId), progress);
+    await emitDeleteRequest(tx, now, { ...request, ...progress });
     return { progressed: true, orphanCandidates: released };
   });
 }
@@ -316,11 +320,15 @@ export async function failDeleteRequest(
   const message = error instanceof DomainError ? error.message : 'the deletion failed; see the server log';
   await write(repository, async (tx) => {
     const now = repository.now();
-    await tx.update('flow_delete_requests', eq('id', requestId), {
+    const [request] = await tx.lookup('flow_delete_requests', 'id', [requestId]);
+    if (!request) return;
+    const failure = {
       status: 'error',
       error: { type: 'DeletionFailed', summary: message, time: now.toISOString() },
       updated: now,
       expiry: new Date(now.getTime() + REQUEST_EXPIRY_MS),
-    });
+    };
+    await tx.update('flow_delete_requests', eq('id', requestId), failure);
+    await emitDeleteRequest(tx, now, { ...request, ...failure });
   });
 }

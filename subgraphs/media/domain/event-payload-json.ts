@@ -11,7 +11,17 @@ type Json = Record<string, unknown>;
 
 /** Drops null and undefined members (7.0 omits unset properties). */
 export function defined(o: Json): Json {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+  // A loop, not fromEntries(entries().filter()): this runs for every segment of every REST listing.
+  const out: Json = {};
+  for (const key of Object.keys(o)) {
+    const value = o[key];
+    if (value === null || value === undefined) continue;
+    // A client's own "__proto__" member (flow `extra`) stays a member, as fromEntries kept it.
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
+  return out;
 }
 
 export function flowJson(

@@ -29,6 +29,13 @@ const isEternity = (r: TimeRange) => isNonEmpty(r) && r.start === null && r.end 
  * lib/executor/sql/compile-predicate.ts) when the flow is fixed by a top-level `eq`, as here.
  */
 export function segmentWindowQuery(window: SegmentWindow): SelectQuery<'segments'> {
+  return { ...segmentWindowScan(window), limit: window.limit, after: window.after ?? null };
+}
+
+/** The same rows and order without paging, for a scan that pages itself (the Arrow export). */
+export function segmentWindowScan(
+  window: Omit<SegmentWindow, 'limit' | 'after'>,
+): Omit<SelectQuery<'segments'>, 'limit' | 'after'> & { readonly table: 'segments' } {
   const parts: Predicate[] = [eq('flow_id', window.flowId)];
   const r = window.timerange;
   // `_` leaves the predicate out (every segment overlaps it); `()` stays and matches nothing.
@@ -38,7 +45,5 @@ export function segmentWindowQuery(window: SegmentWindow): SelectQuery<'segments
     table: 'segments',
     where: and(...parts),
     orderBy: [{ column: 'timerange', direction: window.reverseOrder ? 'desc' : 'asc' }],
-    limit: window.limit,
-    after: window.after ?? null,
   };
 }

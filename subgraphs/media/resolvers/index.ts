@@ -7,6 +7,7 @@ import { Query } from './query.js';
 import { MediaObject, Segment } from './segment.js';
 import { Service, StorageBackend } from './service.js';
 import { Source } from './source.js';
+import { StoreEvent, storeEvent } from './store-event.js';
 import { Webhook } from './webhook.js';
 
 export const resolvers: Resolvers = {
@@ -15,7 +16,7 @@ export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Long: LongScalar,
   JSON: JSONScalar,
-  Query,
+  Query: { ...Query, storeEvent },
   Mutation,
   Flow,
   FlowCollectionItem,
@@ -26,6 +27,7 @@ export const resolvers: Resolvers = {
   StorageBackend,
   Webhook,
   FlowDeleteRequest,
+  StoreEvent,
   EssenceParameters: {
     __resolveType: (e) => (e as unknown as { __typename: 'VideoEssenceParameters' }).__typename,
   },

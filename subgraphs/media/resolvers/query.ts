@@ -4,6 +4,7 @@ import { EMPTY } from '../../../lib/tams/index.js';
 import { readServiceInfo } from '../domain/service-info.js';
 import { checkId } from '../domain/validation.js';
 import { flowPredicate, sourcePredicate } from './filters.js';
+import { flowOrder } from './flow-order.js';
 import type { SegmentParent } from '../parents.js';
 import { flowSegments } from './flow.js';
 import { connection, pageLimit } from './paging.js';
@@ -42,7 +43,13 @@ export const Query: QueryResolvers = {
         : (await ctx.loaders.collectionItems.load(checkId(collector, 'collectedBy'))).map((i) => i.member_id);
     const where =
       members === null ? flowPredicate(args.filter) : and(flowPredicate(args.filter), isIn('id', members));
-    const page = await ctx.loaders.page({ table: 'flows', where, limit, after: args.after ?? null });
+    const page = await ctx.loaders.page({
+      table: 'flows',
+      where,
+      orderBy: flowOrder(args.sort),
+      limit,
+      after: args.after ?? null,
+    });
     return connection(page, limit);
   },
   flow: (_, { id }, ctx) => ctx.loaders.flow.load(checkId(id)),

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { graphql } from 'graphql';
 import type { ExecutionResult } from 'graphql';
+import type { CoherentCache } from '../../../lib/cache/index.js';
 import type { Executor } from '../../../lib/executor/index.js';
 import { PostgresExecutor, SqliteExecutor } from '../../../lib/executor/index.js';
 import { createTestDatabase } from '../../../lib/executor/test-support/postgres-test-database.js';
@@ -24,7 +25,8 @@ export interface MediaHarness {
   run<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
-    options?: { allowErrors?: boolean },
+    /** `scopes`: the caller's (default none beyond what the harness's root fields need). */
+    options?: { allowErrors?: boolean; scopes?: readonly string[] },
   ): Promise<ExecutionResult<T>>;
   /** The `extensions.code` of the first error of an operation that must fail. */
   errorCode(query: string, variables?: Record<string, unknown>): Promise<string>;
@@ -40,6 +42,8 @@ export async function openMediaHarness(
     calls?: { count: number };
     /** Default true: tests deliver to receivers on 127.0.0.1. */
     allowPrivateWebhookTargets?: boolean;
+    /** Entity reads through this cache, writes invalidating it. */
+    cache?: CoherentCache;
   } = {},
 ): Promise<MediaHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tams-media-'));
@@ -72,17 +76,18 @@ export async function openMediaHarness(
     version: 'test',
     limits: options.limits,
     allowPrivateWebhookTargets: options.allowPrivateWebhookTargets ?? true,
+    ...(options.cache ? { cache: options.cache } : {}),
   });
   const run = async <T>(
     query: string,
     variables?: Record<string, unknown>,
-    opts?: { allowErrors?: boolean },
+    opts?: { allowErrors?: boolean; scopes?: readonly string[] },
   ) => {
     const result = (await graphql({
       schema: subgraph.schema,
       source: query,
       variableValues: variables,
-      contextValue: subgraph.createContext('tester'),
+      contextValue: subgraph.createContext('tester', new Set(opts?.scopes ?? [])),
     })) as ExecutionResult<T>;
     if (result.errors?.length && !opts?.allowErrors)
       throw new Error(

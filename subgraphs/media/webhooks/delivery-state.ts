@@ -1,6 +1,7 @@
 import type { Executor, Page, Row } from '../../../lib/executor/index.js';
 import { and, eq, range } from '../../../lib/executor/index.js';
-import type { DispatcherLease } from './dispatcher-lease.js';
+import type { OutboxLease } from '../../../lib/events/outbox-lease.js';
+import { emit } from '../domain/events.js';
 import type { WebhookRegistration } from './webhook-registration.js';
 import { registrationOf } from './webhook-registration.js';
 
@@ -78,7 +79,7 @@ async function restoreState(executor: Executor, webhookId: string, now: Date): P
  */
 export class DeliveryProgress {
   constructor(
-    private readonly lease: DispatcherLease,
+    private readonly lease: OutboxLease,
     private readonly webhookId: string,
   ) {}
 
@@ -102,13 +103,27 @@ export class DeliveryProgress {
     now: Date,
   ): Promise<boolean> {
     return this.lease.whileHeld(async (tx) => {
+      const error = failure.error.slice(0, 500);
       await tx.update('webhook_deliveries', this.notBehind(position), {
         last_position: position,
         failures: failure.failures,
         next_attempt: failure.nextAttempt,
-        last_error: failure.error.slice(0, 500),
+        last_error: error,
         updated: now,
       });
+      // For admins' dashboards (Subscription.storeEvents); never delivered to a webhook.
+      await emit(
+        tx,
+        now,
+        'store/webhook_delivery_failed',
+        {},
+        {
+          webhook_id: this.webhookId,
+          failures: failure.failures,
+          error,
+          next_attempt: failure.nextAttempt.toISOString(),
+        },
+      );
     });
   }
 

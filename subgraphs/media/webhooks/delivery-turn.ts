@@ -1,6 +1,6 @@
 import type { DomainLog, MediaRepository } from '../domain/repository.js';
 import type { DeliveryProgress, DeliveryState } from './delivery-state.js';
-import type { DispatcherLease } from './dispatcher-lease.js';
+import type { OutboxLease } from '../../../lib/events/outbox-lease.js';
 import { loadEventFacts } from './event-facts.js';
 import { matchesRegistration } from './event-filter.js';
 import type { BackoffSettings } from './retry-backoff.js';
@@ -13,7 +13,7 @@ import type { WebhookRegistration } from './webhook-registration.js';
 /** What a turn needs from its dispatcher. */
 export interface TurnContext {
   readonly repository: MediaRepository;
-  readonly lease: DispatcherLease;
+  readonly lease: OutboxLease;
   readonly log: DomainLog;
   readonly post: PostOptions;
   readonly backoff: BackoffSettings;

@@ -5,7 +5,7 @@ import type { RegistrationWithState } from './delivery-state.js';
 import { DeliveryProgress, loadRegistrations } from './delivery-state.js';
 import type { TurnContext, TurnOutcome } from './delivery-turn.js';
 import { deliveryTurn } from './delivery-turn.js';
-import { DispatcherLease } from './dispatcher-lease.js';
+import { OutboxLease } from '../../../lib/events/outbox-lease.js';
 import type { BackoffSettings } from './retry-backoff.js';
 import { DEFAULT_BACKOFF } from './retry-backoff.js';
 
@@ -51,7 +51,7 @@ interface Lane {
 /**
  * Delivers TAMS events from the outbox to webhook registrations, in the background of the process that
  * owns the media subgraph. Exactly one dispatcher per deployment delivers: each takes a lease
- * (`DispatcherLease`) and stops delivering while it does not hold it. Registrations are independent:
+ * (`OutboxLease`) and stops delivering while it does not hold it. Registrations are independent:
  * each has its own position and backoff, turns run concurrently (bounded), and a slow or dead receiver
  * only holds up its own events. Progress is in the database, so a restarted dispatcher resumes.
  */
@@ -70,7 +70,7 @@ export class WebhookDispatcher {
   private frontier = 0n;
   /** Where the round-robin over registrations continues, so every one gets turns. */
   private rotation = 0;
-  private readonly lease: DispatcherLease;
+  private readonly lease: OutboxLease;
   private readonly settings: Required<
     Pick<WebhookDispatcherOptions, 'concurrency' | 'pollMs' | 'leaseMs' | 'timeoutMs'>
   >;
@@ -90,7 +90,7 @@ export class WebhookDispatcher {
     };
     this.log = options.log ?? repository.log;
     const owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID()}`;
-    this.lease = new DispatcherLease(
+    this.lease = new OutboxLease(
       repository.executor,
       WEBHOOK_CONSUMER,
       owner,

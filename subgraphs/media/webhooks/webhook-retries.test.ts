@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaHarness } from '../test-support/media-harness.js';
 import { openMediaHarness } from '../test-support/media-harness.js';
 import { createFlow } from '../test-support/operations.js';
-import { isNull, not } from '../../../lib/executor/index.js';
+import { eq, isNull, not } from '../../../lib/executor/index.js';
 import { recordingLog, register, settled, startDispatcher } from './test-support/dispatcher-harness.js';
 import { eventually } from '../../../lib/test-support/eventually.js';
 import { WebhookReceiver } from './test-support/webhook-receiver.js';
@@ -92,8 +92,19 @@ describe('webhook retries', () => {
     expect(errors).toContain('no answer within 300 ms');
     const [state] = (await h.executor.select({ table: 'webhook_deliveries', limit: 1 })).rows;
     expect(state).toMatchObject({ failures: 0, next_attempt: null, last_success: expect.any(Date) as Date });
-    // Never the path, the query (a token) or the key value, in logs or stored errors.
-    for (const text of [JSON.stringify(log.entries), state!.last_error ?? ''])
+    // Each failed attempt is a store event for admins' dashboards: one per warning, attempts counted.
+    const failed = (
+      await h.executor.select({
+        table: 'event_outbox',
+        where: eq('event_type', 'store/webhook_delivery_failed'),
+        orderBy: [{ column: 'seq' }],
+        limit: 1000,
+      })
+    ).rows.map((r) => r.payload as { webhook_id: string; failures: number; error: string });
+    expect(failed.map((p) => p.failures)).toEqual(warnings.map((w) => Number(w.details.attempt)));
+    expect(failed.map((p) => p.error)).toEqual(errors);
+    // Never the path, the query (a token) or the key value, in logs, stored errors or events.
+    for (const text of [JSON.stringify(log.entries), state!.last_error ?? '', JSON.stringify(failed)])
       for (const secret of ['secret-token', 'very-secret', '/hook/path']) expect(text).not.toContain(secret);
   });
 
