@@ -92,7 +92,9 @@ describe('read endpoints on a streaming standby', () => {
   });
 
   it('with replay delayed, reads after writes go to the primary, still never stale', async () => {
-    await pg.delayReplay(2000);
+    // Far longer than the loop can take even on a loaded machine (a 2 s delay was outrun once in CI):
+    // no write below is replayed before the delay is lifted, so the standby can answer none of the reads.
+    await pg.delayReplay(120_000);
     try {
       await write(0n); // lets the delay apply to what follows
       const before = standby().reads;

@@ -46,7 +46,7 @@ interface S3rverStore {
 
 /**
  * s3rver answers a PUT once the body has passed its hash, before its file stream has flushed, so a GET
- * right after could read a short file (seen once in a loaded CI run). Its store is made to wait until
+ * right after could read a short file or none (both seen in loaded CI runs). Its store is made to wait until
  * the file holds every byte before the PUT is answered, as a real S3 does. A fix of the test server.
  */
 function completeWritesBeforeAnswering(server: S3rver): void {
@@ -56,7 +56,15 @@ function completeWritesBeforeAnswering(server: S3rver): void {
     const result = await putObject(object);
     const path = store.getResourcePath(object.bucket, object.key, 'object');
     for (let i = 0; i < 1000; i++) {
-      if ((await stat(path)).size >= result.size) return result;
+      // The write stream opens its file asynchronously: until it has, the file is not there at all.
+      const size = await stat(path).then(
+        (s) => s.size,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return -1;
+          throw error;
+        },
+      );
+      if (size >= result.size) return result;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     throw new Error(`s3rver did not finish writing ${object.key}`);
