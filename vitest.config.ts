@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import LongFilesFirst from './test/support/long-files-first.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,5 +31,6 @@ export default defineConfig({
     // Integration suites own their databases; running files in parallel on 2 cores is fine,
     // but keep the pool small so PostgreSQL connection counts stay bounded.
     maxWorkers: 2,
+    sequence: { sequencer: LongFilesFirst },
   },
 });
