@@ -4,6 +4,8 @@ WORKDIR /app
 # better-sqlite3 compiles from source.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# Fixes to dependencies, applied by npm's postinstall (patch-package; docs/decisions.md).
+COPY patches ./patches
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY cli ./cli

@@ -23,7 +23,7 @@ import { startTransports } from './parts/transports.js';
 import { backgroundWorkers } from './parts/workers.js';
 import { RequestSpans } from './tracing/request-spans.js';
 import { traceStatements } from './tracing/statement-spans.js';
-import { activeTracer } from './tracing/tracing.js';
+import { activeTracer } from './tracing/active-tracer.js';
 
 /** A started process of one role: where it listens, and how to stop it gracefully. */
 export interface RunningService {

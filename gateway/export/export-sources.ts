@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { GraphQLError } from 'graphql';
-import { request as undiciRequest } from 'undici';
+import type * as Undici from 'undici';
+import type { request as undiciRequest } from 'undici';
 import type { AnalyticsSubgraph } from '../../subgraphs/analytics/index.js';
 import type { MediaSubgraph } from '../../subgraphs/media/index.js';
 import type { Caller } from '../auth/caller.js';
@@ -9,6 +10,10 @@ import type { ErrorCode } from '../error-codes.js';
 import { INTERNAL_CODES, isErrorCode, SAFE_INTERNAL_MESSAGE, statusOf } from '../error-codes.js';
 import { HttpError } from '../http/errors.js';
 import type { QueryParams } from '../rest/query.js';
+import { lazyModule } from '../../lib/lazy-module.js';
+
+/** undici only where an export is proxied to a distributed part (lib/lazy-module.ts: idle RSS). */
+const undici = lazyModule<typeof Undici>('undici');
 
 /** The Arrow exports, by the path template they are served at. */
 export const EXPORT_PATHS = {
@@ -81,7 +86,7 @@ function proxy(subgraph: string, base: string, internal: InternalTokens | undefi
   return async ({ rawTarget, caller, requestId, head }) => {
     let response: Awaited<ReturnType<typeof undiciRequest>>;
     try {
-      response = await undiciRequest(`${base}${rawTarget}`, {
+      response = await undici().request(`${base}${rawTarget}`, {
         method: head ? 'HEAD' : 'GET',
         headers: {
           'x-request-id': requestId,

@@ -6,12 +6,13 @@ import { Resource } from '@opentelemetry/resources';
 import type { Sampler, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { activeTracer, isActiveTracing, setActiveTracing } from './active-tracer.js';
 
 /**
  * The process's tracing: one tracer provider, registered globally (so @apollo/gateway's own spans join
  * the same traces), with the AsyncLocalStorage context manager (parent links survive every await) and
  * the W3C trace-context propagator. Until it is installed nothing is traced: the instrumentation asks
- * `activeTracer()` when it is built and wraps nothing when there is none.
+ * `activeTracer()` (active-tracer.ts) when it is built and wraps nothing when there is none.
  */
 
 export interface TracingOptions {
@@ -37,15 +38,8 @@ export interface Tracing {
 /** The name this store's own spans are recorded under (the instrumentation scope). */
 export const TRACER_NAME = 'tams';
 
-let installed: Tracing | undefined;
-
-/** The tracer of the installed tracing, or undefined when tracing is off. */
-export function activeTracer(): Tracer | undefined {
-  return installed?.tracer;
-}
-
 export function installTracing(options: TracingOptions): Tracing {
-  if (installed) throw new Error('tracing is already installed in this process');
+  if (activeTracer()) throw new Error('tracing is already installed in this process');
   const provider = new BasicTracerProvider({
     resource: new Resource({
       ...options.attributes,
@@ -65,8 +59,8 @@ export function installTracing(options: TracingOptions): Tracing {
     tracer: trace.getTracer(TRACER_NAME, options.serviceVersion),
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
-      if (installed !== tracing) return;
-      installed = undefined;
+      if (!isActiveTracing(tracing)) return;
+      setActiveTracing(undefined);
       try {
         await provider.shutdown();
       } finally {
@@ -76,6 +70,6 @@ export function installTracing(options: TracingOptions): Tracing {
       }
     },
   };
-  installed = tracing;
+  setActiveTracing(tracing);
   return tracing;
 }

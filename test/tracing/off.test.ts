@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog } from '../../gateway/http/test-support/log-capture.js';
 import type { RunningService } from '../../gateway/service.js';
 import { startService } from '../../gateway/service.js';
-import { activeTracer } from '../../gateway/tracing/tracing.js';
+import { activeTracer } from '../../gateway/tracing/active-tracer.js';
 import { loadConfig } from '../../lib/config/config.js';
 import { bearer, createToken } from '../support/admin-token.js';
 

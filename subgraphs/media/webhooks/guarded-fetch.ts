@@ -1,7 +1,11 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent } from 'undici';
+import { lazyModule } from '../../../lib/lazy-module.js';
 import { ipLiteralOf, isPublicAddress } from './webhook-targets.js';
+
+const undici = lazyModule<typeof Undici>('undici');
 
 /** The error a refused connection fails with; its code is what the delivery state records. */
 class NonPublicTargetError extends Error {
@@ -47,13 +51,16 @@ function resolveAll(
  * undici directly because the global fetch offers no hook into name resolution.
  */
 export function createPublicOnlyFetch(): typeof fetch {
-  const agent = new Agent({ connect: { lookup: publicOnlyLookup() } });
+  // undici is loaded with the first delivery: a store without webhooks never needs it (idle RSS).
+  let agent: Agent | undefined;
   const guarded = async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const ip = ipLiteralOf(url);
     // An address in the URL is connected to without a lookup: check it here.
     if (ip !== undefined && !isPublicAddress(ip))
       throw new TypeError('fetch failed', { cause: new NonPublicTargetError(ip) });
+    const { Agent, fetch: undiciFetch } = undici();
+    agent ??= new Agent({ connect: { lookup: publicOnlyLookup() } });
     return undiciFetch(url, { ...(init as object), dispatcher: agent });
   };
   return guarded;
