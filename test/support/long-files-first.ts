@@ -2,20 +2,27 @@ import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Test files that take a minute or more each, longest first. vitest orders files by the durations it
+ * Test files that take the longest (20 s to 3 min each on a loaded CI machine), longest first. vitest orders files by the durations it
  * cached on an earlier run; a clean clone (CI, a new contributor) has no cache, and the files then run
  * in path order: `test/stress` came last and ran alone for two minutes after everything else had
  * finished. Starting them first lets the short files fill the other worker meanwhile.
  */
 const LONG_FILES = [
   'test/stress/stress.test.ts',
-  'test/replicas/',
-  'test/subscriptions/bus-replicas.test.ts',
   'test/export/export-streaming.test.ts',
+  'test/replicas/',
+  'lib/executor/flow-sort-plan.backends.test.ts',
+  'test/export/export.test.ts',
   'test/dashboard/',
-  'test/operations/observability.test.ts',
-  'test/subscriptions/',
+  'test/hostile-input/',
+  'test/graphql-scenario/',
+  'test/shutdown-drain/',
   'test/conformance/conformance.test.ts',
+  'lib/executor/endpoints/read-endpoints.test.ts',
+  'test/object-ids/',
+  'test/auth/',
+  'loadtest/k6-node/',
+  'test/subscriptions/',
 ];
 
 const rank = (spec: TestSpecification): number => {
