@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../lib/test-support/eventually.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../metrics.js';
-import { Admission } from './admission.js';
+import { Admission, LAG_SHEDS_FROM_IN_FLIGHT } from './admission.js';
 import { sendError } from './errors.js';
 import type { Route } from './server.js';
 import { exact, HttpServer } from './server.js';
@@ -114,13 +114,28 @@ describe('admission by event-loop lag', () => {
     admission.release();
   });
 
-  it('refuses while the loop stays late, and admits again once it runs freely', () => {
+  /** Admits `n` requests, each of which must be admitted. */
+  const admitMany = (admission: Admission, n: number) => {
+    for (let i = 0; i < n; i++) expect(admission.admit()).toBeNull();
+  };
+
+  it('refuses while the loop stays late under load, and admits again once it runs freely', () => {
     const admission = new Admission(limits);
+    admitMany(admission, LAG_SHEDS_FROM_IN_FLIGHT);
     admission.observeLag(150);
     admission.observeLag(150);
     expect(admission.admit()).toBe('event_loop_lag');
     while (admission.admit() !== null) admission.observeLag(0);
-    admission.release();
+    for (let i = 0; i <= LAG_SHEDS_FROM_IN_FLIGHT; i++) admission.release();
+    expect(admission.inFlight).toBe(0);
+  });
+
+  it('admits the few requests of a loop that is late for another reason (nothing to shed)', () => {
+    const admission = new Admission(limits);
+    for (let i = 0; i < 10; i++) admission.observeLag(150); // a starved machine, a long background task
+    admitMany(admission, LAG_SHEDS_FROM_IN_FLIGHT);
+    expect(admission.admit()).toBe('event_loop_lag');
+    for (let i = 0; i < LAG_SHEDS_FROM_IN_FLIGHT; i++) admission.release();
     expect(admission.inFlight).toBe(0);
   });
 

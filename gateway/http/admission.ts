@@ -30,6 +30,13 @@ const SAMPLE_MS = 50;
  */
 const SMOOTHING = 0.3;
 const SAMPLE_CAP = 2;
+/**
+ * Lag refuses only while at least this many requests are in flight. Overload by requests has many in
+ * flight; a loop that lags with a few is slow for another reason (a starved machine, a long background
+ * task, a process that seeds its own store), and refusing one of those few sheds nothing: it only fails
+ * the request. The in-flight bound still applies whatever the lag.
+ */
+export const LAG_SHEDS_FROM_IN_FLIGHT = 8;
 
 export class Admission {
   private active = 0;
@@ -76,7 +83,12 @@ export class Admission {
   admit(): RejectReason | null {
     const { maxInFlight, maxEventLoopLagMs } = this.limits;
     if (maxInFlight > 0 && this.active >= maxInFlight) return 'in_flight';
-    if (maxEventLoopLagMs > 0 && this.smoothedLagMs > maxEventLoopLagMs) return 'event_loop_lag';
+    if (
+      maxEventLoopLagMs > 0 &&
+      this.smoothedLagMs > maxEventLoopLagMs &&
+      this.active >= LAG_SHEDS_FROM_IN_FLIGHT
+    )
+      return 'event_loop_lag';
     this.active++;
     return null;
   }
