@@ -50,6 +50,7 @@ export async function startSubgraphs(input: SubgraphsInput): Promise<Subgraphs> 
           limits: { syncDeleteSegments: config.syncDeleteLimit },
           allowPrivateWebhookTargets: config.webhookAllowPrivate,
           afterWrite: () => events.wake(),
+          outboxRetentionMs: config.outboxRetentionMs,
           ...(input.cache ? { cache: input.cache } : {}),
         })
       : undefined;

@@ -30,6 +30,7 @@ describe('configuration from the environment', () => {
       graphql: { introspection: true },
       shutdownTimeoutMs: 10_000,
       syncDeleteLimit: 10_000,
+      outboxRetentionMs: 24 * 3_600_000,
       outboxPollMs: 250,
       admission: { maxInFlight: 256, maxEventLoopLagMs: 1000, retryAfterSeconds: 1 },
       auth: {

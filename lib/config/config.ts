@@ -81,6 +81,8 @@ export interface Config {
   readonly graphql: { readonly introspection: boolean };
   /** Deletions of up to this many segments finish before the answer; larger ones continue in the background. */
   readonly syncDeleteLimit: number;
+  /** Outbox events every consumer has read are deleted once older than this (ms); 0: kept forever. */
+  readonly outboxRetentionMs: number;
   readonly shutdownTimeoutMs: number;
   /**
    * How often a gateway reads the event outbox for subscriptions while any are open (its own writes
@@ -223,6 +225,7 @@ const env = z.object({
   TAMS_INTROSPECTION: bool.default(true),
   TAMS_SHUTDOWN_TIMEOUT_MS: intFrom(0, 600_000).default(10_000),
   TAMS_SYNC_DELETE_LIMIT: intFrom(0, 10_000_000).default(10_000),
+  TAMS_OUTBOX_RETENTION_HOURS: intFrom(0, 100_000).default(24),
   TAMS_OUTBOX_POLL_MS: intFrom(10, 60_000).default(250),
   TAMS_MAX_IN_FLIGHT: intFrom(0, 1_000_000).default(256),
   TAMS_MAX_EVENT_LOOP_LAG_MS: intFrom(0, 600_000).default(1000),
@@ -337,6 +340,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     graphql: { introspection: e.TAMS_INTROSPECTION },
     shutdownTimeoutMs: e.TAMS_SHUTDOWN_TIMEOUT_MS,
     syncDeleteLimit: e.TAMS_SYNC_DELETE_LIMIT,
+    outboxRetentionMs: e.TAMS_OUTBOX_RETENTION_HOURS * 3_600_000,
     outboxPollMs: e.TAMS_OUTBOX_POLL_MS,
     admission: {
       maxInFlight: e.TAMS_MAX_IN_FLIGHT,

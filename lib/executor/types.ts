@@ -159,6 +159,13 @@ export interface ExecutorOps extends AggregateOps {
    */
   outboxHead(): Promise<bigint>;
 
+  /**
+   * Deletes at most `limit` events that every consumer is past (position ≤ `throughPosition`) and that
+   * are older than `olderThan`, oldest first; resolves to how many. Never the newest event (positions
+   * continue from it). For the outbox's retention (lib/events/outbox-pruner.ts).
+   */
+  pruneOutbox(throughPosition: bigint, olderThan: Date, limit: number): Promise<number>;
+
   /** Deletes and returns the requested columns of the deleted rows. */
   deleteReturning<T extends TableName, C extends ColumnName<T>>(
     table: T,

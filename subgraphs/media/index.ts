@@ -15,6 +15,8 @@ import type { StorageBackendSpec } from './storage-registry.js';
 import { StorageRegistry } from './storage-registry.js';
 import type { WebhookDispatcher, WebhookDispatcherOptions } from './webhooks/index.js';
 import { createPublicOnlyFetch, createWebhookDispatcher } from './webhooks/index.js';
+import { deliveryPositions } from './webhooks/delivery-state.js';
+import { OutboxPruner } from '../../lib/events/index.js';
 
 export type { MediaContext } from './context.js';
 export type { MediaLimits } from './domain/media-limits.js';
@@ -44,6 +46,11 @@ export interface MediaSubgraphOptions {
   readonly afterWrite?: () => void;
   /** The cache shared by the replicas (lib/cache): entity reads go through it, writes invalidate it. */
   readonly cache?: CoherentCache;
+  /**
+   * With `runWorker`: outbox events every consumer (webhook registrations included) has read are deleted
+   * once older than this (ms; lib/events/outbox-pruner.ts). Absent or 0: kept forever.
+   */
+  readonly outboxRetentionMs?: number;
 }
 
 /** The media subgraph, ready to serve: its schema, the domain's repository and its background workers. */
@@ -87,9 +94,19 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
     ...options.webhooks,
   });
   wakeWebhooks = () => webhooks.wake();
+  const pruner =
+    options.runWorker && options.outboxRetentionMs
+      ? new OutboxPruner(options.executor, {
+          retentionMs: options.outboxRetentionMs,
+          holders: () => deliveryPositions(options.executor),
+          now: repository.now,
+          onError: (error) => options.log.warn({ err: error }, 'outbox retention pass failed; retried later'),
+        })
+      : undefined;
   if (options.runWorker) {
     worker.start();
     webhooks.start();
+    pruner?.start();
   }
   const schema = buildMediaSchema();
   return {
@@ -106,6 +123,7 @@ export async function createMediaSubgraph(options: MediaSubgraphOptions): Promis
       }),
     exportSegments: (request) => exportSegments(repository, request),
     async close() {
+      await pruner?.stop();
       await webhooks.stop();
       await worker.stop();
       await storage.close();

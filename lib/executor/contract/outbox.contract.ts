@@ -172,5 +172,47 @@ export function outboxContract(h: ContractHarness, ex: () => Executor): void {
       await expectErrorCode(() => ex().readOutbox(0n, 0), 'INVALID_QUERY');
       await expectErrorCode(() => ex().readOutbox(0n, 1_000_000), 'INVALID_QUERY');
     });
+
+    describe('pruneOutbox', () => {
+      // Old timestamps of their own, so that no other test's events are ever old enough to be pruned.
+      const OLD = new Date('2001-01-01T00:00:00Z');
+      const CUTOFF = new Date('2001-01-02T00:00:00Z');
+      const old = (name: string): InsertRow<'event_outbox'> => ({ ...event(name), event_timestamp: OLD });
+
+      it('deletes consumed events older than the cutoff, oldest first, at most `limit`', async () => {
+        const start = await fresh();
+        await ex().insert('event_outbox', ['a', 'b', 'c', 'd', 'e'].map(old));
+        await ex().insert('event_outbox', [event('recent')]);
+        const { events } = await drain(start);
+        const at = (name: string) => events.find((e) => nameOf(e) === name)!.position;
+
+        expect(await ex().pruneOutbox(at('c'), CUTOFF, 1000)).toBeGreaterThanOrEqual(3);
+        expect((await drain(start)).events.map(nameOf)).toEqual(['d', 'e', 'recent']);
+        expect(await ex().pruneOutbox(at('e'), CUTOFF, 1)).toBe(1);
+        expect((await drain(start)).events.map(nameOf)).toEqual(['e', 'recent']);
+        // `recent` is past the consumers' position given, and not old: neither deletes it.
+        await ex().pruneOutbox(at('recent'), CUTOFF, 1000);
+        expect((await drain(start)).events.map(nameOf)).toEqual(['recent']);
+      });
+
+      it('keeps the newest event, so positions never repeat', async () => {
+        const start = await fresh();
+        await ex().insert('event_outbox', ['x', 'y'].map(old));
+        const head = await ex().outboxHead();
+        await ex().pruneOutbox(head, CUTOFF, 1000);
+        expect((await drain(start)).events.map(nameOf)).toEqual(['y']);
+        expect(await ex().outboxHead()).toBe(head);
+        await ex().insert('event_outbox', [event('after')]);
+        const after = await ex().readOutbox(head, 10);
+        expect(after.map(nameOf)).toEqual(['after']);
+        expect(after[0]!.position).toBeGreaterThan(head);
+      });
+
+      it('refuses a bad position, date or limit', async () => {
+        await expectErrorCode(() => ex().pruneOutbox(-1n, CUTOFF, 10), 'INVALID_QUERY');
+        await expectErrorCode(() => ex().pruneOutbox(1n, new Date(Number.NaN), 10), 'INVALID_QUERY');
+        await expectErrorCode(() => ex().pruneOutbox(1n, CUTOFF, 0), 'INVALID_QUERY');
+      });
+    });
   });
 }

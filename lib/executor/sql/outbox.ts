@@ -85,3 +85,36 @@ export async function outboxHead(runner: SqlRunner): Promise<bigint> {
   const [row] = await runner.all(`SELECT max(${position}) AS head FROM event_outbox`, []);
   return (runner.dialect.fromResult('int8', row?.head ?? null) as bigint | null) ?? 0n;
 }
+
+/**
+ * `pruneOutbox`: deletes at most `limit` released events at or before `throughPosition` whose
+ * `event_timestamp` is before `olderThan`, oldest first. The newest released row always stays: positions
+ * continue from it (PostgreSQL numbers a release after the highest position left, decisions.md §8), so
+ * deleting it would hand out positions again that consumers have already passed.
+ */
+export async function pruneOutbox(
+  runner: SqlRunner,
+  throughPosition: bigint,
+  olderThan: Date,
+  limit: number,
+): Promise<number> {
+  if (typeof throughPosition !== 'bigint' || throughPosition < 0n)
+    throw new InvalidQueryError(
+      'INVALID_QUERY',
+      `pruneOutbox: throughPosition must be a bigint >= 0n, got ${String(throughPosition)}`,
+    );
+  if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime()))
+    throw new InvalidQueryError('INVALID_QUERY', 'pruneOutbox: olderThan must be a valid Date');
+  checkLimit(limit);
+  const { dialect } = runner;
+  const position = quoteIdent(dialect.outbox.position);
+  const params = new Params(dialect);
+  const through = params.add(dialect.toParam('int8', throughPosition));
+  const before = params.add(dialect.toParam('datetime', olderThan));
+  const sql =
+    `DELETE FROM event_outbox WHERE seq IN (SELECT seq FROM event_outbox ` +
+    `WHERE ${position} <= ${through} AND event_timestamp < ${before} ` +
+    `AND ${position} < (SELECT max(${position}) FROM event_outbox) ` +
+    `ORDER BY ${position} LIMIT ${params.add(limit)})`;
+  return runner.write(sql, params.values, 'event_outbox');
+}

@@ -42,7 +42,7 @@ import {
 import type { SqlRunner } from './runner.js';
 import { TableInfo } from './table-info.js';
 import { isList } from './is-list.js';
-import { outboxHead } from './outbox.js';
+import { outboxHead, pruneOutbox } from './outbox.js';
 import type {
   AggregateQuery,
   AggregateRow,
@@ -327,6 +327,10 @@ export class SqlOps implements ExecutorOps {
 
   outboxHead(): Promise<bigint> {
     return outboxHead(this.runner);
+  }
+
+  pruneOutbox(throughPosition: bigint, olderThan: Date, limit: number): Promise<number> {
+    return pruneOutbox(this.runner, throughPosition, olderThan, limit);
   }
 
   async deleteReturning<T extends TableName, C extends ColumnName<T>>(

@@ -28,6 +28,23 @@ const stateOf = (row: Row<'webhook_deliveries'>): DeliveryState => ({
   nextAttempt: row.next_attempt,
 });
 
+/** Every registration's delivery position: the outbox keeps what comes after the lowest (outbox-pruner.ts). */
+export async function deliveryPositions(executor: Executor): Promise<bigint[]> {
+  const positions: bigint[] = [];
+  let after: string | null = null;
+  do {
+    const page: Page<Row<'webhook_deliveries'>> = await executor.select({
+      table: 'webhook_deliveries',
+      orderBy: [{ column: 'webhook_id' }],
+      limit: PAGE,
+      after,
+    });
+    positions.push(...page.rows.map((r) => r.last_position));
+    after = page.nextPageKey;
+  } while (after !== null);
+  return positions;
+}
+
 /**
  * Every registration with its delivery state. Registration writes the state row in the same
  * transaction, so a registration read here without one was removed between the two reads (skipped
