@@ -74,10 +74,16 @@ export class Admission {
 
   /** Admits a request (counting it in flight until `release`), or says why it is refused. */
   admit(): RejectReason | null {
+    const refused = this.check();
+    if (!refused) this.active++;
+    return refused;
+  }
+
+  /** Why something new would be refused now, counting nothing (a WebSocket upgrade: not a request in flight). */
+  check(): RejectReason | null {
     const { maxInFlight, maxEventLoopLagMs } = this.limits;
     if (maxInFlight > 0 && this.active >= maxInFlight) return 'in_flight';
     if (maxEventLoopLagMs > 0 && this.smoothedLagMs > maxEventLoopLagMs) return 'event_loop_lag';
-    this.active++;
     return null;
   }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { disconnectCode, isClientDisconnect } from './client-disconnect.js';
 import { ConnectionDrain } from './connection-drain.js';
+import type { ErrorCode } from '../error-codes.js';
 import { SAFE_INTERNAL_MESSAGE } from '../error-codes.js';
 import type { AdmissionLimits, RejectReason } from './admission.js';
 import { Admission, refusalMessage, UNBOUNDED } from './admission.js';
@@ -29,6 +30,14 @@ export const DRAIN_RETRY_AFTER_SECONDS = 1;
 
 /** Routes never refused by admission control: an orchestrator must see the state of an overloaded process. */
 const ALWAYS_ADMITTED: ReadonlySet<string> = new Set(['health', 'ready', 'metrics']);
+
+/** A WebSocket upgrade refused before its handshake: the HTTP answer to write on its socket. */
+export interface UpgradeRefusal {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** A GraphQL response holding one error (upgrades are to graphql-ws, at the GraphQL path). */
+  readonly body: string;
+}
 
 /** nginx's status for a request whose client closed the connection before it was answered. */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -185,6 +194,30 @@ export class HttpServer {
     const headers = { 'retry-after': String(this.admission.limits.retryAfterSeconds) };
     if (route.name === 'graphql') sendGraphQLError(res, 503, 'OVERLOADED', refusalMessage(reason), headers);
     else sendError(res, 503, 'OVERLOADED', refusalMessage(reason), headers);
+  }
+
+  /**
+   * Whether a WebSocket upgrade may complete its handshake. Upgrades bypass `dispatch`, so the same
+   * bounds are checked here: over one (or while draining) the upgrade is answered 503 + Retry-After,
+   * counted in `tams_http_rejected_total` like a refused request. An accepted socket is not counted in
+   * flight: it lives for hours, mostly idle; its operations are bounded per socket.
+   */
+  upgradeRefusal(): UpgradeRefusal | null {
+    const refusal = (code: ErrorCode, message: string, retryAfterSeconds: number): UpgradeRefusal => ({
+      status: 503,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+    });
+    if (this.connections.draining)
+      return refusal(
+        'SHUTTING_DOWN',
+        'this server is shutting down; connect again',
+        DRAIN_RETRY_AFTER_SECONDS,
+      );
+    const reason = this.admission.check();
+    if (!reason) return null;
+    this.metrics.httpRejected.inc({ reason });
+    return refusal('OVERLOADED', refusalMessage(reason), this.admission.limits.retryAfterSeconds);
   }
 
   /**
