@@ -12,6 +12,7 @@ import { SAFE_INTERNAL_MESSAGE } from '../error-codes.js';
 import type { AdmissionLimits, RejectReason } from './admission.js';
 import { Admission, refusalMessage, UNBOUNDED } from './admission.js';
 import { HttpError, sendError, sendGraphQLError } from './errors.js';
+import { LoopTurns } from './loop-turns.js';
 import { requestIdOf } from './request-id.js';
 import type { RequestSpans } from '../tracing/request-spans.js';
 import { retryAfterOn503 } from './retry-after.js';
@@ -39,6 +40,16 @@ export interface UpgradeRefusal {
   readonly body: string;
 }
 
+/**
+ * Connections the kernel may hold completed for the process before it accepts them (capped by
+ * net.core.somaxconn, 4096 by default on Linux 5.4+). Node's default, 511, overflowed under a burst of
+ * 500 new connections while the loop was busy: the kernel then drops the handshake's last ACK, and the
+ * client, which believes it is connected, waits for SYN-ACK retransmits (1, 2, 4, 8 s: past a 10 s
+ * timeout) while the process sits idle. Queued instead, a connection is accepted at the loop's next
+ * turn, where admission control sees its request (docs/decisions.md, "Admission control").
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** nginx's status for a request whose client closed the connection before it was answered. */
 const CLIENT_CLOSED_REQUEST = 499;
 
@@ -51,6 +62,8 @@ export class HttpServer {
   readonly server: Server;
   private readonly connections: ConnectionDrain;
   readonly admission: Admission;
+  /** Paces the start of admitted requests so that the loop keeps turning (and accepting). */
+  readonly turns = new LoopTurns();
 
   constructor(
     private readonly log: Logger,
@@ -90,7 +103,7 @@ export class HttpServer {
   async listen(host: string, port: number): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      this.server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', reject);
         resolve();
       });
@@ -140,6 +153,8 @@ export class HttpServer {
         }
         admitted = true;
         retryAfterOn503(res, this.admission.limits.retryAfterSeconds);
+        // Counted in flight meanwhile, so a long wait shows as in-flight refusals (loop-turns.ts).
+        await this.turns.enter();
       }
       // One read scope per request: its reads may use standbys, never older than acknowledged writes.
       const handle = () => withReadScope(() => route.handle(req, res, requestId));
