@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../lib/test-support/eventually.js';
 import { subgraphFetch } from './graphql-servers.js';
 
 /** A subgraph stand-in that answers with `answers` in turn, recording the bodies it was sent. */
@@ -21,10 +23,31 @@ async function subgraph(answers: { status: number; headers?: Record<string, stri
   const { port } = server.address() as { port: number };
   return { url: `http://127.0.0.1:${port}/graphql`, bodies };
 }
-const servers: Server[] = [];
+const servers: { close(done?: () => void): unknown }[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
+
+/**
+ * A subgraph that accepts connections and never answers (a stopped process: the kernel still accepts),
+ * with the sockets it accepted, to see the gateway close them.
+ */
+async function hungSubgraph() {
+  const sockets: Socket[] = [];
+  const server = createNetServer((socket) => {
+    sockets.push(socket);
+    socket.resume();
+  });
+  servers.push({
+    close: (done) => {
+      for (const s of sockets) s.destroy();
+      server.close(done);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/graphql`, sockets };
+}
 
 const draining = {
   status: 503,
@@ -66,8 +89,25 @@ describe('subgraph requests', () => {
 
   it('to a subgraph nobody listens for (down, restarting) answer SERVICE_UNAVAILABLE at once', async () => {
     const { url } = await subgraph([ok]);
-    for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve));
+    for (const s of servers.splice(0)) await new Promise<void>((resolve) => s.close(resolve));
     expect(await unavailable(await subgraphFetch(url, request))).toBe(true);
+  });
+
+  it('to a subgraph that accepts but never answers (stopped) answer SERVICE_UNAVAILABLE at the deadline, closing the connection', async () => {
+    const { url, sockets } = await hungSubgraph();
+    const response = await subgraphFetch(url, request, 200);
+    expect(await unavailable(response)).toBe(true);
+    expect(sockets).toHaveLength(1);
+    // The request was aborted, not left open on the subgraph: its connection closes.
+    await eventually(() => sockets[0]!.readableEnded || sockets[0]!.destroyed, 'the connection closed');
+  });
+
+  it('keep their own caller signal: aborting it still aborts the request', async () => {
+    const { url } = await hungSubgraph();
+    const caller = new AbortController();
+    const pending = subgraphFetch(url, { ...request, signal: caller.signal }, 600_000);
+    caller.abort(new Error('caller gave up'));
+    await expect(pending).rejects.toThrow('caller gave up');
   });
 
   it("pass a subgraph's own refusal (503 OVERLOADED with a GraphQL body) on with its code", async () => {

@@ -107,6 +107,9 @@ async function startHttpAdapter(
   };
 }
 
+/** TAMS_SUBGRAPH_TIMEOUT_MS's default (lib/config), for callers without a configuration (tests). */
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 30_000;
+
 /** How often a subgraph request refused by a draining instance is sent again. */
 const DRAIN_RETRIES = 2;
 
@@ -125,16 +128,35 @@ const DRAIN_RETRIES = 2;
  * at once as a GraphQL error SERVICE_UNAVAILABLE, which clients get as a 503 with Retry-After, instead
  * of an internal error; so is a subgraph's own admission control refusing the request (503 OVERLOADED,
  * passed on with its code like a 400's errors).
+ *
+ * A subgraph that accepts the connection but does not answer within `timeoutMs` (TAMS_SUBGRAPH_TIMEOUT_MS:
+ * its process is stopped or its event loop stuck; the kernel still accepts) is answered the same way, the
+ * request aborted and its connection closed. The deadline runs until the response headers: a subgraph
+ * sends them once its operation is done, so it bounds the operation, and the body follows at once.
  */
-export async function subgraphFetch(url: string, init?: RequestInit): Promise<Response> {
+export async function subgraphFetch(
+  url: string,
+  init?: RequestInit,
+  timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS,
+): Promise<Response> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
+  const attempt = { ...init, signal };
   let response: Response;
   try {
-    response = await fetch(url, init);
+    response = await fetch(url, attempt);
     for (let retry = 0; retry < DRAIN_RETRIES && (await refusedWhileDraining(response)); retry++)
-      response = await fetch(url, init);
+      response = await fetch(url, attempt);
   } catch (error) {
+    if (deadline.signal.aborted)
+      return unreachable(
+        `a part of the store did not answer within ${timeoutMs} ms (a subgraph is stuck or overloaded); retry shortly`,
+      );
     if (!isUnreachable(error)) throw error;
     return unreachable();
+  } finally {
+    clearTimeout(timer);
   }
   if (
     (response.status !== 400 && response.status !== 503) ||
@@ -173,11 +195,13 @@ function isUnreachable(error: unknown): boolean {
   return typeof cause?.code === 'string' && UNREACHABLE_CODES.has(cause.code);
 }
 
-function unreachable(): Response {
+function unreachable(
+  message = 'a part of the store is unreachable (a subgraph is down or restarting); retry shortly',
+): Response {
   const body = JSON.stringify({
     errors: [
       {
-        message: 'a part of the store is unreachable (a subgraph is down or restarting); retry shortly',
+        message,
         extensions: { code: 'SERVICE_UNAVAILABLE' },
       },
     ],
@@ -201,16 +225,18 @@ async function refusedWhileDraining(response: Response): Promise<boolean> {
 /**
  * A subgraph over HTTP: forwards the request id and, with authentication on, the caller as an internal
  * token signed for the subgraph (the client's own credentials never leave the gateway); with tracing
- * on, each request in a client span whose W3C `traceparent` goes along.
+ * on, each request in a client span whose W3C `traceparent` goes along. `timeoutMs`: subgraphFetch's.
  */
 export function remoteDataSource(
   url: string,
+  timeoutMs: number,
   internal?: InternalTokens,
   tracing?: { readonly tracer: Tracer; readonly name: string },
 ): GraphQLDataSource<OperationContext> {
+  const fetcher = (u: string, init?: RequestInit) => subgraphFetch(u, init, timeoutMs);
   return new RemoteGraphQLDataSource<OperationContext>({
     url,
-    fetcher: tracing ? tracedFetch(subgraphFetch, tracing.name, tracing.tracer) : subgraphFetch,
+    fetcher: tracing ? tracedFetch(fetcher, tracing.name, tracing.tracer) : fetcher,
     async willSendRequest({ request, context }) {
       if ('requestId' in context && typeof context.requestId === 'string')
         request.http?.headers.set('x-request-id', context.requestId);

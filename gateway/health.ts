@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 /** A dependency that must answer for the process to be ready (the database, the subgraphs). */
 export interface ReadinessCheck {
   readonly name: string;
-  check(): Promise<void>;
+  /** Resolves when the dependency answered; `timeoutMs`: when the caller gives up (abort past it). */
+  check(timeoutMs: number): Promise<void>;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -31,7 +32,7 @@ export async function ready(
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          c.check(),
+          c.check(timeoutMs),
           new Promise((_, reject) => {
             timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
           }),

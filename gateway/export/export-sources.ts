@@ -70,24 +70,36 @@ export function localExportSources(subgraphs: {
  * Distributed mode: the gateway role proxies each export to the process owning its data, which serves
  * the same path accepting only the gateway's internal token. `graphqlUrls`: the subgraphs' `/graphql` URLs
  * (TAMS_MEDIA_URL, TAMS_ANALYTICS_URL); the export is at the same origin and path prefix.
+ *
+ * `timeoutMs` (TAMS_SUBGRAPH_TIMEOUT_MS) bounds the wait for the answer's headers (a stopped process:
+ * 503, the connection closed) and then each gap between chunks, never the whole stream: an export of a
+ * long flow streams for as long as its chunks keep coming.
  */
 export function remoteExportSources(
   graphqlUrls: { readonly media: string; readonly analytics: string },
   internal: InternalTokens | undefined,
+  timeoutMs: number,
 ): Map<ExportName, ExportSource> {
   const base = (url: string) => url.replace(/\/graphql\/?$/, '');
   return new Map<ExportName, ExportSource>([
-    ['flowSegments', proxy('media', base(graphqlUrls.media), internal)],
-    ['flowUsage', proxy('analytics', base(graphqlUrls.analytics), internal)],
+    ['flowSegments', proxy('media', base(graphqlUrls.media), internal, timeoutMs)],
+    ['flowUsage', proxy('analytics', base(graphqlUrls.analytics), internal, timeoutMs)],
   ]);
 }
 
-function proxy(subgraph: string, base: string, internal: InternalTokens | undefined): ExportSource {
+function proxy(
+  subgraph: string,
+  base: string,
+  internal: InternalTokens | undefined,
+  timeoutMs: number,
+): ExportSource {
   return async ({ rawTarget, caller, requestId, head }) => {
     let response: Awaited<ReturnType<typeof undiciRequest>>;
     try {
       response = await undici().request(`${base}${rawTarget}`, {
         method: head ? 'HEAD' : 'GET',
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
         headers: {
           'x-request-id': requestId,
           ...(internal ? { authorization: `Bearer ${await internal.sign(caller)}` } : {}),

@@ -81,15 +81,25 @@ export class Admission {
 
   /** Admits a request (counting it in flight until `release`), or says why it is refused. */
   admit(): RejectReason | null {
+    const refused = this.check('request');
+    if (!refused) this.active++;
+    return refused;
+  }
+
+  /**
+   * Why something new would be refused now, counting nothing. A WebSocket upgrade is not a request in
+   * flight, and lag refuses it whatever the requests in flight: its subscriber's deliveries load the loop
+   * for as long as it stays (fan-out lags the loop with no request in flight at all).
+   */
+  check(kind: 'request' | 'upgrade'): RejectReason | null {
     const { maxInFlight, maxEventLoopLagMs } = this.limits;
     if (maxInFlight > 0 && this.active >= maxInFlight) return 'in_flight';
     if (
       maxEventLoopLagMs > 0 &&
       this.smoothedLagMs > maxEventLoopLagMs &&
-      this.active >= LAG_SHEDS_FROM_IN_FLIGHT
+      (kind === 'upgrade' || this.active >= LAG_SHEDS_FROM_IN_FLIGHT)
     )
       return 'event_loop_lag';
-    this.active++;
     return null;
   }
 

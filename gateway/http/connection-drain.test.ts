@@ -154,6 +154,9 @@ describe('draining the HTTP server', () => {
     connection.write(get('/hold') + get('/fast'));
     await entered;
     await dispatched(2);
+    // The second handler starts at the check phase of the turn that read it (loop-turns.ts): this
+    // immediate, queued after its slot, runs once it has written its answer.
+    await new Promise((resolve) => setImmediate(resolve));
     const drained = server.close(LONG);
     gate.resolve();
     const first = await connection.next();

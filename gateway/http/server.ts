@@ -7,10 +7,12 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { disconnectCode, isClientDisconnect } from './client-disconnect.js';
 import { ConnectionDrain } from './connection-drain.js';
+import type { ErrorCode } from '../error-codes.js';
 import { SAFE_INTERNAL_MESSAGE } from '../error-codes.js';
 import type { AdmissionLimits, RejectReason } from './admission.js';
 import { Admission, refusalMessage, UNBOUNDED } from './admission.js';
 import { HttpError, sendError, sendGraphQLError } from './errors.js';
+import { LoopTurns } from './loop-turns.js';
 import { requestIdOf } from './request-id.js';
 import type { RequestSpans } from '../tracing/request-spans.js';
 import { retryAfterOn503 } from './retry-after.js';
@@ -30,6 +32,24 @@ export const DRAIN_RETRY_AFTER_SECONDS = 1;
 /** Routes never refused by admission control: an orchestrator must see the state of an overloaded process. */
 const ALWAYS_ADMITTED: ReadonlySet<string> = new Set(['health', 'ready', 'metrics']);
 
+/** A WebSocket upgrade refused before its handshake: the HTTP answer to write on its socket. */
+export interface UpgradeRefusal {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** A GraphQL response holding one error (upgrades are to graphql-ws, at the GraphQL path). */
+  readonly body: string;
+}
+
+/**
+ * Connections the kernel may hold completed for the process before it accepts them (capped by
+ * net.core.somaxconn, 4096 by default on Linux 5.4+). Node's default, 511, overflowed under a burst of
+ * 500 new connections while the loop was busy: the kernel then drops the handshake's last ACK, and the
+ * client, which believes it is connected, waits for SYN-ACK retransmits (1, 2, 4, 8 s: past a 10 s
+ * timeout) while the process sits idle. Queued instead, a connection is accepted at the loop's next
+ * turn, where admission control sees its request (docs/decisions.md, "Admission control").
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** nginx's status for a request whose client closed the connection before it was answered. */
 const CLIENT_CLOSED_REQUEST = 499;
 
@@ -42,6 +62,8 @@ export class HttpServer {
   readonly server: Server;
   private readonly connections: ConnectionDrain;
   readonly admission: Admission;
+  /** Paces the start of admitted requests so that the loop keeps turning (and accepting). */
+  readonly turns = new LoopTurns();
 
   constructor(
     private readonly log: Logger,
@@ -81,7 +103,7 @@ export class HttpServer {
   async listen(host: string, port: number): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, host, () => {
+      this.server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', reject);
         resolve();
       });
@@ -131,6 +153,8 @@ export class HttpServer {
         }
         admitted = true;
         retryAfterOn503(res, this.admission.limits.retryAfterSeconds);
+        // Counted in flight meanwhile, so a long wait shows as in-flight refusals (loop-turns.ts).
+        await this.turns.enter();
       }
       // One read scope per request: its reads may use standbys, never older than acknowledged writes.
       const handle = () => withReadScope(() => route.handle(req, res, requestId));
@@ -185,6 +209,30 @@ export class HttpServer {
     const headers = { 'retry-after': String(this.admission.limits.retryAfterSeconds) };
     if (route.name === 'graphql') sendGraphQLError(res, 503, 'OVERLOADED', refusalMessage(reason), headers);
     else sendError(res, 503, 'OVERLOADED', refusalMessage(reason), headers);
+  }
+
+  /**
+   * Whether a WebSocket upgrade may complete its handshake. Upgrades bypass `dispatch`, so the same
+   * bounds are checked here: over one (or while draining) the upgrade is answered 503 + Retry-After,
+   * counted in `tams_http_rejected_total` like a refused request. An accepted socket is not counted in
+   * flight: it lives for hours, mostly idle; its operations are bounded per socket.
+   */
+  upgradeRefusal(): UpgradeRefusal | null {
+    const refusal = (code: ErrorCode, message: string, retryAfterSeconds: number): UpgradeRefusal => ({
+      status: 503,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+    });
+    if (this.connections.draining)
+      return refusal(
+        'SHUTTING_DOWN',
+        'this server is shutting down; connect again',
+        DRAIN_RETRY_AFTER_SECONDS,
+      );
+    const reason = this.admission.check('upgrade');
+    if (!reason) return null;
+    this.metrics.httpRejected.inc({ reason });
+    return refusal('OVERLOADED', refusalMessage(reason), this.admission.limits.retryAfterSeconds);
   }
 
   /**

@@ -24,6 +24,7 @@ export function exportRoutes(input: {
       ? remoteExportSources(
           { media: config.subgraphs.mediaUrl!, analytics: config.subgraphs.analyticsUrl! },
           auth.internal,
+          config.subgraphs.timeoutMs,
         )
       : localExportSources(subgraphs);
   return exportRoute({

@@ -64,7 +64,13 @@ export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
   const server = await startGateway(
     loadSdl('supergraph').text,
     ({ name }) => {
-      if (remote) return remoteDataSource(urls[name]!, auth.internal, tracer && { tracer, name });
+      if (remote)
+        return remoteDataSource(
+          urls[name]!,
+          config.subgraphs.timeoutMs,
+          auth.internal,
+          tracer && { tracer, name },
+        );
       const local = new CachingLocalDataSource(subgraphs.local.get(name)!);
       return tracer ? tracedDataSource(local, name, tracer) : local;
     },
@@ -84,18 +90,22 @@ export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
           }),
     },
   );
-  const checks = remote
+  const checks: ReadinessCheck[] = remote
     ? Object.entries(urls).map(([name, url]) => ({
         name: `subgraph ${name}`,
-        check: () => probeSubgraph(url!, auth.internal),
+        check: (timeoutMs) => probeSubgraph(url!, timeoutMs, auth.internal),
       }))
     : [];
   return { name: 'graphql', server, gateway: true, checks, stop: () => server.stop() };
 }
 
-/** A subgraph is reachable (and accepts the gateway's internal token) when it answers a trivial query. */
-async function probeSubgraph(url: string, internal?: InternalTokens): Promise<void> {
+/**
+ * A subgraph is reachable (and accepts the gateway's internal token) when it answers a trivial query
+ * within the probe's time; past it the request is aborted (a stopped process would keep it open).
+ */
+async function probeSubgraph(url: string, timeoutMs: number, internal?: InternalTokens): Promise<void> {
   const response = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
     method: 'POST',
     headers: {
       'content-type': 'application/json',

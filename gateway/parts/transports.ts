@@ -81,6 +81,7 @@ export function startTransports(input: TransportsInput): Transports {
           feed,
           log: input.log.child({ component: 'subscriptions' }),
           metrics,
+          upgradeRefusal: () => http.upgradeRefusal(),
         })
       : undefined;
   http.use(routes);

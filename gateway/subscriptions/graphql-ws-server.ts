@@ -16,6 +16,7 @@ import {
   CredentialsError,
 } from '../auth/credentials.js';
 import type { ErrorCode } from '../error-codes.js';
+import type { UpgradeRefusal } from '../http/server.js';
 import { MAX_GRAPHQL_BODY_BYTES } from '../limits/index.js';
 import { loneSurrogatePath } from '../http/strict-text.js';
 import type { Logger } from '../logger.js';
@@ -31,6 +32,7 @@ import { SharedRuns } from './shared-runs.js';
 import { framesThrough } from './direct-frames.js';
 import type { GroupSpec, Member } from './state-groups.js';
 import { StateGroups } from './state-groups.js';
+import { upgradeGate } from './upgrade-gate.js';
 
 export interface SubscriptionServerOptions {
   readonly server: Server;
@@ -43,6 +45,8 @@ export interface SubscriptionServerOptions {
   readonly metrics: Metrics;
   /** Most operations one connection may have open at once. Default 100. */
   readonly maxOperationsPerConnection?: number;
+  /** Admission control of upgrades (HttpServer.upgradeRefusal): a refusal is answered before the handshake. */
+  readonly upgradeRefusal?: () => UpgradeRefusal | null;
 }
 
 /** What a connection proved at connection_init; the credentials are checked again before each event. */
@@ -79,7 +83,8 @@ const reason = (text: string) =>
 const coded = (message: string, code: ErrorCode) => new Refusal(message, { extensions: { code } });
 
 /**
- * graphql-ws on the gateway's HTTP server, at the GraphQL path. Authentication happens once per
+ * graphql-ws on the gateway's HTTP server, at the GraphQL path. An upgrade is refused (503 + Retry-After)
+ * before its handshake while the HTTP server's admission control refuses requests. Authentication happens once per
  * connection, at connection_init (the payload's `authorization` or `access_token`, else the upgrade
  * request's header or query parameter): failures close the socket with 4401 (4400 for credentials given
  * twice) before anything runs. Every operation then goes through the operation pipeline, as over HTTP:
@@ -95,6 +100,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): { c
     server: options.server,
     path: options.path,
     maxPayload: MAX_GRAPHQL_BODY_BYTES,
+    ...(options.upgradeRefusal ? { verifyClient: upgradeGate(options.upgradeRefusal) } : {}),
   });
   const disposable = serveGraphQLWs<Record<string, unknown> | undefined, Extra>(
     {

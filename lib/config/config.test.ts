@@ -23,7 +23,7 @@ describe('configuration from the environment', () => {
         root: resolve('data', 'objects'),
         signingKeyPath: resolve('data', 'object-signing.key'),
       },
-      subgraphs: { mediaUrl: undefined, analyticsUrl: undefined },
+      subgraphs: { mediaUrl: undefined, analyticsUrl: undefined, timeoutMs: 30_000 },
       redisUrl: undefined,
       cache: 'on',
       logLevel: 'info',
@@ -83,6 +83,14 @@ describe('configuration from the environment', () => {
     expect(problemsOf(() => loadConfig({ TAMS_OUTBOX_POLL_MS: '5' })).join()).toMatch(
       /TAMS_OUTBOX_POLL_MS: expected an integer from 10 to 60000/,
     );
+  });
+
+  it('reads the subgraph fetch deadline, within 100 ms to 1 hour', () => {
+    expect(loadConfig({ TAMS_SUBGRAPH_TIMEOUT_MS: '5000' }).subgraphs.timeoutMs).toBe(5000);
+    for (const bad of ['50', '5s', '-1'])
+      expect(problemsOf(() => loadConfig({ TAMS_SUBGRAPH_TIMEOUT_MS: bad })).join()).toMatch(
+        /TAMS_SUBGRAPH_TIMEOUT_MS: expected an integer from 100 to 3600000/,
+      );
   });
 
   it('reads the admission limits: on by default, 0 turns a bound off, nonsense is refused', () => {

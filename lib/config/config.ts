@@ -69,7 +69,15 @@ export interface Config {
   };
   readonly objects: ObjectsConfig;
   /** Where the gateway role reaches the subgraph roles (distributed mode). */
-  readonly subgraphs: { readonly mediaUrl?: string; readonly analyticsUrl?: string };
+  readonly subgraphs: {
+    readonly mediaUrl?: string;
+    readonly analyticsUrl?: string;
+    /**
+     * Distributed gateway: how long a subgraph may take to start answering a request (GraphQL: the whole
+     * operation; export: the first byte, then each gap between chunks) before it is answered 503.
+     */
+    readonly timeoutMs: number;
+  };
   /** The shared cache tier and event bus of several replicas (lib/cache, lib/events). */
   readonly redisUrl?: string;
   /**
@@ -216,6 +224,7 @@ const env = z.object({
   TAMS_S3_CREATE_BUCKET: bool.default(false),
   TAMS_MEDIA_URL: httpUrl('the media subgraph').optional(),
   TAMS_ANALYTICS_URL: httpUrl('the analytics subgraph').optional(),
+  TAMS_SUBGRAPH_TIMEOUT_MS: intFrom(100, 3_600_000).default(30_000),
   TAMS_REDIS_URL: z
     .string()
     .refine((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'expected a redis:// or rediss:// URL')
@@ -333,7 +342,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ).replace(/\/$/, ''),
     },
     objects,
-    subgraphs: { mediaUrl: e.TAMS_MEDIA_URL, analyticsUrl: e.TAMS_ANALYTICS_URL },
+    subgraphs: {
+      mediaUrl: e.TAMS_MEDIA_URL,
+      analyticsUrl: e.TAMS_ANALYTICS_URL,
+      timeoutMs: e.TAMS_SUBGRAPH_TIMEOUT_MS,
+    },
     redisUrl: e.TAMS_REDIS_URL,
     cache: e.TAMS_CACHE,
     logLevel: e.TAMS_LOG_LEVEL,

@@ -66,6 +66,8 @@ export function startRole(role: string, env: Readonly<Record<string, string>>): 
 
 export async function stopProcess(p: RoleProcess | undefined, signal: NodeJS.Signals = 'SIGTERM') {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  // A stopped process (the hung-part fault) handles a signal only once it runs again.
+  if (signal !== 'SIGKILL') p.child.kill('SIGCONT');
   p.child.kill(signal);
   await p.exited;
 }

@@ -1,8 +1,9 @@
 /**
  * Faults under load in distributed mode (gateway, media and analytics processes on a PostgreSQL and a
  * redis-server of the run's own): the mixed scenario runs throughout while the run, in turn, kills the
- * media process with SIGKILL (and starts it again), crashes and restarts PostgreSQL (immediate stop,
- * start), and kills and restarts Redis, each down for `downS`, with `settleS` between faults. Passes when
+ * media process with SIGKILL (and starts it again), stops it with SIGSTOP (hung: its port still accepts,
+ * nothing answers) and continues it, crashes and restarts PostgreSQL (immediate stop, start), and kills
+ * and restarts Redis, each down for `downS`, with `settleS` between faults. Passes when
  * no request hangs (every one answered within the client's 10 s), while a part is down the failures are
  * answered 503 with Retry-After (what else came back is counted per phase), the store recovers by itself
  * after each fault (every request 2xx again), no acknowledged write is lost, and the gateway never exits.
@@ -12,7 +13,7 @@
 import { loadavg } from 'node:os';
 import { auditWrites } from './audit.js';
 import { LoadClient, sleep } from './client.js';
-import type { DistributedDeployment } from './deployment.js';
+import type { DistributedDeployment, RoleProcess } from './deployment.js';
 import { startDistributed } from './deployment.js';
 import { isMain, main } from './main.js';
 import { isRetryLater, isSuccess, Recorder } from './recorder.js';
@@ -31,6 +32,9 @@ export interface FaultOptions {
   readonly settleS: number;
 }
 
+/** The gateway's deadline for a subgraph's answer in this run (TAMS_SUBGRAPH_TIMEOUT_MS). */
+const SUBGRAPH_TIMEOUT_MS = 5000;
+
 /** Lighter than the soak's: three server processes, PostgreSQL and the load share the machine. */
 const FAULT_MIX: Mix = { writers: 4, writeIntervalMs: 250, readers: 6, graphql: 4, thinkMs: 250 };
 
@@ -43,6 +47,11 @@ interface Fault {
 const FAULTS: readonly Fault[] = [
   { name: 'media process killed (SIGKILL)', down: (d) => d.killMedia(), up: (d) => d.restartMedia() },
   {
+    name: 'media process hung (SIGSTOP)',
+    down: (d) => signal(d.media(), 'SIGSTOP'),
+    up: (d) => signal(d.media(), 'SIGCONT'),
+  },
+  {
     name: 'PostgreSQL crashed (immediate stop)',
     down: (d) => d.postgres.stop('immediate'),
     up: (d) => d.postgres.start(),
@@ -54,7 +63,8 @@ export async function runFaults(options: FaultOptions): Promise<StressReport> {
   const loadAverageAtStart = loadavg()[0]!;
   let deployment: DistributedDeployment | undefined;
   try {
-    deployment = await startDistributed();
+    // Below the client's 10 s: a request waiting on the hung media process is answered 503 before it.
+    deployment = await startDistributed({ TAMS_SUBGRAPH_TIMEOUT_MS: String(SUBGRAPH_TIMEOUT_MS) });
     const d = deployment;
     const { gateway, headers } = d;
     const studio = await seedStudio(gateway.url, headers, 8);
@@ -180,4 +190,9 @@ function lastErrors(output: string): string {
     .slice(-8)
     .join(' | ')
     .slice(-3000);
+}
+
+function signal(p: RoleProcess, name: NodeJS.Signals): Promise<void> {
+  p.child.kill(name);
+  return Promise.resolve();
 }

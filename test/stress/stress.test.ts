@@ -37,15 +37,16 @@ describe.sequential('stress (short versions)', () => {
     'spike: 500 connections within a second: no crash, refusals are 503 + Retry-After, no other errors, recovery',
     async () => {
       const report = await runSpike(SPIKE_SHORT);
-      // Timeouts are counted and reported, not asserted: on this 2-core machine some of 500 connections
-      // wait in the accept queue past the client's 10 s (docs/performance.md, "Stress").
+      // Timeouts are counted and reported, not asserted: usually 0 since the listen backlog and paced
+      // loop turns, but with the 2-core machine loaded (the server got under a core) one long run had 62
+      // requests past the client's 10 s (docs/performance.md, "Stress").
       expect(failed(report, ['no timeouts'])).toEqual([]);
     },
     RUN_LIMIT_MS,
   );
 
   it(
-    'faults in distributed mode: media killed, PostgreSQL crashed, Redis killed: 503 + Retry-After, no hang, recovery, no write lost',
+    'faults in distributed mode: media killed, media hung, PostgreSQL crashed, Redis killed: 503 + Retry-After, no hang, recovery, no write lost',
     async () => {
       const report = await runFaults(FAULTS_SHORT);
       expect(failed(report)).toEqual([]);
