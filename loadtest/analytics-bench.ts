@@ -95,7 +95,6 @@ async function bench(backend: string) {
         created: new Date(),
         metadata_updated: new Date(),
         metadata_version: 'v1',
-        segment_count: BigInt(count),
         timerange: makeTimeRange({ start: T0, end: last }),
       },
     ]);

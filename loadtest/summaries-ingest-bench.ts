@@ -1,12 +1,14 @@
 /**
- * What the segment summaries (coverage runs, duration counts: triggers of migration 8) cost ingest: the
- * executor's batch insert of BENCH_SEGMENTS contiguous segments into one flow (a dropout every 997th),
- * and BENCH_SINGLES single-segment committed inserts, on a scratch database with the summary triggers
- * and on one where they were dropped, both open at once with the work alternating between them in small
- * chunks; the ratio is what to read (this machine is shared and busy).
+ * What the triggers that keep figures with the segments cost ingest: the executor's batch insert of
+ * BENCH_SEGMENTS contiguous segments into one flow (a dropout every 997th), and BENCH_SINGLES
+ * single-segment committed inserts, on a scratch database with the triggers and on one where those of
+ * BENCH_TRIGGERS were dropped (`summaries`: coverage runs and duration counts, migration 8; `totals`: the
+ * flow's segment count and last end, migration 11; `both`), both open at once with the work alternating
+ * between them in small chunks; the ratio is what to read (this machine is shared and busy). Each flow
+ * has its flows row, as in a store.
  *
  *   npx tsx loadtest/summaries-ingest-bench.ts
- *   BENCH_BACKENDS=sqlite BENCH_ROUNDS=2 BENCH_SEGMENTS=100000 npx tsx loadtest/summaries-ingest-bench.ts
+ *   BENCH_TRIGGERS=totals BENCH_BACKENDS=sqlite BENCH_ROUNDS=2 npx tsx loadtest/summaries-ingest-bench.ts
  *
  * Progress to stderr; the table and a JSON line to stdout.
  */
@@ -27,6 +29,12 @@ const SINGLES = Number(process.env.BENCH_SINGLES ?? '500');
 const BATCH = Number(process.env.BENCH_BATCH ?? '50000');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '3');
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'sqlite,postgres').split(',').map((b) => b.trim());
+const DROPPED = {
+  summaries: ['segments_summaries_insert'],
+  totals: ['segments_totals_insert'],
+  both: ['segments_summaries_insert', 'segments_totals_insert'],
+}[process.env.BENCH_TRIGGERS ?? 'summaries'];
+if (!DROPPED) throw new Error('BENCH_TRIGGERS must be summaries, totals or both');
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 function rows(flowId: string, count: number, from = 0n): InsertRow<'segments'>[] {
@@ -46,7 +54,7 @@ function rows(flowId: string, count: number, from = 0n): InsertRow<'segments'>[]
   return out;
 }
 
-/** A scratch store, with or without the summary triggers. */
+/** A scratch store, with or without the insert triggers of DROPPED. */
 async function scratch(backend: string, triggers: boolean) {
   const dir = mkdtempSync(join(tmpdir(), 'tams-summaries-ingest-'));
   const db = backend === 'postgres' ? await createTestDatabase('tams_summaries_ingest') : undefined;
@@ -58,18 +66,33 @@ async function scratch(backend: string, triggers: boolean) {
     if (db) {
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();
-      await c.query('DROP TRIGGER segments_summaries_insert ON segments');
+      for (const name of DROPPED!) await c.query(`DROP TRIGGER ${name} ON segments`);
       await c.end();
     } else {
       await ex.close();
       const raw = new Database(path);
-      raw.exec('DROP TRIGGER segments_summaries_insert');
+      for (const name of DROPPED!) raw.exec(`DROP TRIGGER ${name}`);
       raw.close();
       ex = await open();
     }
   }
   return {
     ex,
+    /** A flow row for `id`: the totals triggers update it with each write of its segments. */
+    async flow(id: string) {
+      const now = new Date();
+      await ex.insert('flows', [
+        {
+          id,
+          source_id: id,
+          format: 'urn:x-nmos:format:video',
+          created: now,
+          metadata_updated: now,
+          metadata_version: 'v1',
+        },
+      ]);
+      return id;
+    },
     async close() {
       await ex.close();
       await db?.drop();
@@ -88,7 +111,10 @@ for (const backend of BACKENDS) {
   const ms = { bulkWith: 0, bulkWithout: 0, singleWith: 0, singleWithout: 0 };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const flows = { with: randomUUID(), without: randomUUID() };
+      const flows = {
+        with: await stores.with.flow(randomUUID()),
+        without: await stores.without.flow(randomUUID()),
+      };
       const all = { with: rows(flows.with, SEGMENTS), without: rows(flows.without, SEGMENTS) };
       for (let i = 0; i < SEGMENTS; i += BATCH)
         for (const v of ['with', 'without'] as const) {
@@ -96,7 +122,10 @@ for (const backend of BACKENDS) {
           await stores[v].ex.insert('segments', all[v].slice(i, i + BATCH));
           ms[v === 'with' ? 'bulkWith' : 'bulkWithout'] += performance.now() - t;
         }
-      const ones = { with: rows(randomUUID(), SINGLES), without: rows(randomUUID(), SINGLES) };
+      const ones = {
+        with: rows(await stores.with.flow(randomUUID()), SINGLES),
+        without: rows(await stores.without.flow(randomUUID()), SINGLES),
+      };
       for (let i = 0; i < SINGLES; i += CHUNK)
         for (const v of ['with', 'without'] as const) {
           const t = performance.now();
@@ -121,10 +150,11 @@ for (const backend of BACKENDS) {
   };
 }
 console.log(
-  `\n${SEGMENTS} segments in batches of ${BATCH}, ${SINGLES} single inserts, ${ROUNDS} rounds, alternating`,
+  `\n${SEGMENTS} segments in batches of ${BATCH}, ${SINGLES} single inserts, ${ROUNDS} rounds, alternating; ` +
+    `without: ${DROPPED.join(', ')}`,
 );
 for (const [backend, r] of Object.entries(results))
   console.log(
     `${backend.padEnd(9)} bulk ${r.bulkWith} vs ${r.bulkWithout} rows/s (×${r.bulkRatio}); single committed ${r.singleWith} vs ${r.singleWithout} rows/s (×${r.singleRatio})`,
   );
-console.log(JSON.stringify({ segments: SEGMENTS, singles: SINGLES, results }));
+console.log(JSON.stringify({ segments: SEGMENTS, singles: SINGLES, dropped: DROPPED, results }));

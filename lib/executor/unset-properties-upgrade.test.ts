@@ -110,9 +110,12 @@ describe('migration 6 on a version-5 database', () => {
         'flows_by_format_codec',
         'flows_by_format_id',
         'flows_by_label_id',
+        'flows_by_last_segment_end_id',
+        'flows_by_segment_count_id',
         'flows_by_source',
         'flows_without_codec',
         'flows_without_label',
+        'flows_without_segments',
         'sources_by_format',
         'sources_by_label',
       ]);

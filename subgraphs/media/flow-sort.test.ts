@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaHarness } from './test-support/media-harness.js';
 import { openMediaHarness } from './test-support/media-harness.js';
-import { createFlow } from './test-support/operations.js';
+import { addSeconds, createFlow } from './test-support/operations.js';
 
 /** The media subgraph's `flows(sort:)`; refusals of bad sort arguments are coded by the gateway (test/dashboard/flow-sort.test.ts). */
 let h: MediaHarness;
@@ -83,4 +83,51 @@ describe('flows(sort:)', () => {
       await h.errorCode(LIST, { filter: { sourceId }, sort: { field: 'CREATED' }, limit: 2, after }),
     ).toBe('INVALID_PAGE_KEY');
   });
+});
+
+describe('flows(sort:) by the segment totals the database keeps', () => {
+  const sourceId = randomUUID();
+  const DELETE = `mutation($flowId: ID!, $timerange: TimeRange) {
+    deleteSegments(flowId: $flowId, timerange: $timerange) { done }
+  }`;
+  /** Seconds of each flow's one-second segments; the last flow gets none. */
+  const plan = [[0, 1, 2], [7], [3, 4], [], [5, 9]];
+  let ids: string[] = [];
+  beforeAll(async () => {
+    ids = [];
+    for (const seconds of plan) {
+      const id = await createFlow(h, { sourceId });
+      if (seconds.length) await addSeconds(h, id, seconds);
+      ids.push(id);
+    }
+    // Through the domain's deletion: flow 4 loses its latest segment ([9:0_10:0)), so it ends at 6:0.
+    await h.run(DELETE, { flowId: ids[4], timerange: '[9:0_10:0)' });
+  });
+
+  const order = (figure: (i: number) => number | null, direction: 'ASC' | 'DESC') => {
+    const sign = direction === 'DESC' ? -1 : 1;
+    const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    return ids
+      .map((id, i) => ({ id, v: figure(i) }))
+      .sort((a, b) => {
+        if ((a.v === null) !== (b.v === null)) return a.v === null ? 1 : -1;
+        return sign * ((a.v ?? 0) - (b.v ?? 0) || cmp(a.id, b.id));
+      })
+      .map((f) => f.id);
+  };
+  const count = (i: number) => plan[i]!.length - (i === 4 ? 1 : 0);
+  const lastEnd = (i: number) => (count(i) ? Math.max(...plan[i]!.filter((s) => s !== 9)) + 1 : null);
+
+  for (const direction of ['ASC', 'DESC'] as const) {
+    it(`pages by SEGMENT_COUNT ${direction}, ties by id`, async () => {
+      expect(await listAll(sourceId, { field: 'SEGMENT_COUNT', direction }, 2)).toEqual(
+        order(count, direction),
+      );
+    });
+    it(`pages by LAST_SEGMENT ${direction}, flows without segments last`, async () => {
+      expect(await listAll(sourceId, { field: 'LAST_SEGMENT', direction }, 2)).toEqual(
+        order(lastEnd, direction),
+      );
+    });
+  }
 });

@@ -16,8 +16,9 @@ import { collectErrors, launchChromium, waitFor } from './browser.js';
 
 /**
  * The flow list sorts in the API: clicking a column heading pages the whole store in that order (not
- * just the page shown), unlabelled flows last either way. And the API refuses a bad `sort` with a
- * coded GraphQL error.
+ * just the page shown), unlabelled flows last either way; so do the segment count, the last segment's
+ * end and the lag (that end the other way round), flows without segments last. And the API refuses a
+ * bad `sort` with a coded GraphQL error.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'tams-dashboard-sort-'));
@@ -26,15 +27,21 @@ let executor: Executor;
 let tokens: Record<Scope, string>;
 let browser: Browser;
 
-/** 52 labelled flows (two pages of 50 with the unlabelled ones), 3 without a label. */
-const flows: { id: string; label: string | null; codec: string }[] = [
-  ...Array.from({ length: 52 }, (_, i) => ({
-    id: randomUUID(),
-    label: `flow ${String(i).padStart(2, '0')}`,
-    codec: i % 2 ? 'video/h264' : 'video/jxsv',
-  })),
-  ...Array.from({ length: 3 }, () => ({ id: randomUUID(), label: null, codec: 'video/h264' })),
-];
+/**
+ * 52 labelled flows (two pages of 50 with the unlabelled ones), 3 without a label; flow i has i % 4
+ * segments of 2 s, the last ending at `last` seconds (null without segments).
+ */
+const flows: { id: string; label: string | null; codec: string; segments: number; last: number | null }[] =
+  Array.from({ length: 55 }, (_, i) => {
+    const segments = i % 4;
+    return {
+      id: randomUUID(),
+      label: i < 52 ? `flow ${String(i).padStart(2, '0')}` : null,
+      codec: i < 52 && i % 2 === 0 ? 'video/jxsv' : 'video/h264',
+      segments,
+      last: segments ? (segments - 1) * 100 + ((i * 7) % 97) + 2 : null,
+    };
+  });
 
 beforeAll(async () => {
   const config = loadConfig({
@@ -64,6 +71,7 @@ beforeAll(async () => {
     });
     expect(response.status, await response.clone().text()).toBeLessThan(300);
   }
+  await registerSegments();
   browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
@@ -72,6 +80,40 @@ afterAll(async () => {
   await service?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** One uploaded object, then every flow's segments through the API, all naming that object. */
+async function registerSegments(): Promise<void> {
+  const admin = { ...bearer(tokens.admin), 'content-type': 'application/json' };
+  const storage = await fetch(`${service.url}/flows/${flows[1]!.id}/storage`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ limit: 1 }),
+  });
+  const { media_objects } = (await storage.json()) as {
+    media_objects: { object_id: string; put_url: { url: string; 'content-type': string } }[];
+  };
+  const { url, 'content-type': type } = media_objects[0]!.put_url;
+  const put = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': type },
+    body: new Uint8Array(100),
+  });
+  expect(put.status).toBeLessThan(300);
+  for (const f of flows) {
+    if (f.segments === 0) continue;
+    const first = f.last! - 2 - (f.segments - 1) * 100;
+    const body = Array.from({ length: f.segments }, (_, j) => ({
+      object_id: media_objects[0]!.object_id,
+      timerange: `[${first + j * 100}:0_${first + j * 100 + 2}:0)`,
+    }));
+    const response = await fetch(`${service.url}/flows/${f.id}/segments`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify(body),
+    });
+    expect(response.status, await response.clone().text()).toBeLessThan(300);
+  }
+}
 
 const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -85,6 +127,19 @@ function byLabel(direction: 'asc' | 'desc'): string[] {
 
 function byCodec(): string[] {
   return [...flows].sort((a, b) => byId(a.codec, b.codec) || byId(a.id, b.id)).map((f) => f.id);
+}
+
+/** A numeric figure's order, ties by id in the same direction; flows without the figure last. */
+function byFigure(figure: (f: (typeof flows)[number]) => number | null, direction: 'asc' | 'desc'): string[] {
+  const sign = direction === 'desc' ? -1 : 1;
+  return [...flows]
+    .sort((a, b) => {
+      const x = figure(a);
+      const y = figure(b);
+      if ((x === null) !== (y === null)) return x === null ? 1 : -1;
+      return sign * ((x ?? 0) - (y ?? 0) || byId(a.id, b.id));
+    })
+    .map((f) => f.id);
 }
 
 /**
@@ -154,6 +209,42 @@ describe('the flow list sorted by the API', () => {
     await page.getByRole('button', { name: 'Next →' }).click();
     await expectShown(page, codec.slice(50), 'the second page by codec');
 
+    // The live figures the database keeps with the segments: the whole listing, each way.
+    // By the heading's key: its button's name gains the ▲/▼ of the current order.
+    const pages = async (key: string, ids: string[], what: string) => {
+      await page.locator(`th[data-key=${key}] button`).click();
+      await expectShown(page, ids.slice(0, 50), `the first page by ${what}`);
+      await page.getByRole('button', { name: 'Next →' }).click();
+      await expectShown(page, ids.slice(50), `the second page by ${what}`);
+    };
+    await pages(
+      'segments',
+      byFigure((f) => f.segments, 'asc'),
+      'segment count',
+    );
+    await pages(
+      'segments',
+      byFigure((f) => f.segments, 'desc'),
+      'segment count, descending',
+    );
+    await pages(
+      'last',
+      byFigure((f) => f.last, 'asc'),
+      'last segment end',
+    );
+    // Least lag first is the latest end first; flows without segments (no lag) still last.
+    await pages(
+      'lag',
+      byFigure((f) => f.last, 'desc'),
+      'lag',
+    );
+    expect(await page.locator('th[data-key=lag]').getAttribute('aria-sort')).toBe('ascending');
+    await pages(
+      'lag',
+      byFigure((f) => f.last, 'asc'),
+      'lag, descending',
+    );
+
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -165,7 +256,7 @@ describe('the flow list sorted by the API', () => {
     const code = (r: Awaited<ReturnType<typeof graphql>>) => r.errors?.[0]?.extensions?.code;
     expect(code(await graphql(LIST, { sort: { field: 'SIZE' } }))).toBe('BAD_USER_INPUT');
     expect(code(await graphql(LIST, { sort: { field: 'LABEL', direction: 'UP' } }))).toBe('BAD_USER_INPUT');
-    expect(code(await graphql('{ flows(sort: { field: SEGMENT_COUNT }) { nodes { id } } }'))).toBe(
+    expect(code(await graphql('{ flows(sort: { field: INGEST_RATE }) { nodes { id } } }'))).toBe(
       'GRAPHQL_VALIDATION_FAILED',
     );
     const first = await graphql(LIST, { sort: { field: 'LABEL' } });

@@ -28,8 +28,19 @@ export const COLUMNS: [SortKey, string][] = [
   ['lag', 'Lag'],
 ];
 
-/** Columns the API sorts the whole listing by (`flows(sort:)`), with the API's field names. */
-export const SERVER_SORT = { label: 'LABEL', format: 'FORMAT', codec: 'CODEC' } as const;
+/**
+ * Columns the API sorts the whole listing by (`flows(sort:)`), with the API's field names. Lag is now −
+ * the last segment's end, so it is LAST_SEGMENT the other way round; flows without segments (no lag)
+ * come last either way, as the API puts them.
+ */
+export const SERVER_SORT = {
+  label: { field: 'LABEL', reverse: false },
+  format: { field: 'FORMAT', reverse: false },
+  codec: { field: 'CODEC', reverse: false },
+  segments: { field: 'SEGMENT_COUNT', reverse: false },
+  last: { field: 'LAST_SEGMENT', reverse: false },
+  lag: { field: 'LAST_SEGMENT', reverse: true },
+} as const;
 
 /** Seconds the last segment's end is behind the TAI clock now; null without segments. */
 export function lagOf(row: FlowRow): number | null {
@@ -37,29 +48,9 @@ export function lagOf(row: FlowRow): number | null {
   return end === null ? null : Number((nowTaiNs() - end) / 1_000_000n) / 1000;
 }
 
-export function compareRows(key: SortKey): (a: FlowRow, b: FlowRow) => number {
-  const text = (v: string | null) => v ?? '\uffff';
-  switch (key) {
-    case 'label':
-      return (a, b) => text(a.label).localeCompare(text(b.label));
-    case 'format':
-      return (a, b) => a.format.localeCompare(b.format);
-    case 'codec':
-      return (a, b) => text(a.codec).localeCompare(text(b.codec));
-    case 'segments':
-      return (a, b) => Number(a.stats.segmentCount) - Number(b.stats.segmentCount);
-    case 'rate':
-      return (a, b) => a.stats.ingestRate - b.stats.ingestRate;
-    case 'last':
-    case 'lag': {
-      const sign = key === 'lag' ? -1 : 1;
-      return (a, b) => {
-        const x = taiNs(a.stats.lastEnd) ?? -(2n ** 62n);
-        const y = taiNs(b.stats.lastEnd) ?? -(2n ** 62n);
-        return sign * (x < y ? -1 : x > y ? 1 : 0);
-      };
-    }
-  }
+/** The ingest rate, a figure of a window of time the API does not index: it orders the page shown. */
+export function compareRate(a: FlowRow, b: FlowRow): number {
+  return a.stats.ingestRate - b.stats.ingestRate;
 }
 
 /** A table row; the lag cell carries `data-last-end` so a timer can refresh it with the clock. */

@@ -2,13 +2,14 @@ import { coalesce, fill, formatCount, h } from '../dom.js';
 import { oneAtATime } from '../one-at-a-time.js';
 import type { View, ViewContext } from '../view.js';
 import type { FlowRow, SortKey } from './flow-rows.js';
-import { COLUMNS, compareRows, FLOW_FIELDS, flowRow, refreshLags, SERVER_SORT } from './flow-rows.js';
+import { COLUMNS, compareRate, FLOW_FIELDS, flowRow, refreshLags, SERVER_SORT } from './flow-rows.js';
 
 /**
  * Every flow, a page at a time through the API's keyset paging (`flows(filter, sort, limit, after)`),
  * so a store of 100k flows lists as fast as one of ten. Filters are the API's (exact label, format,
- * codec). Label, format and codec sort in the API (the whole listing, paged in that order); the live
- * figures (segments, rate, last segment, lag) have no index to page by and order the page shown. The
+ * codec). Label, format, codec, segment count, last segment and lag sort in the API (the whole listing,
+ * paged in that order; the database keeps the segment totals with the segments); the ingest rate, a
+ * figure of a moving window, has no index to page by and orders the page shown. The
  * page is kept live: `storeEvents` tells which flows changed, and the page is read again (at most twice
  * a second) when one of them is on it or flows came or went.
  */
@@ -128,7 +129,10 @@ export function flows(ctx: ViewContext, params: URLSearchParams): View {
       ...(filter.format ? { format: filter.format } : {}),
       ...(filter.codec ? { codec: filter.codec } : {}),
     },
-    sort: { field: SERVER_SORT[serverSort], direction: serverDescending ? 'DESC' : 'ASC' },
+    sort: {
+      field: SERVER_SORT[serverSort].field,
+      direction: serverDescending !== SERVER_SORT[serverSort].reverse ? 'DESC' : 'ASC',
+    },
     limit: PAGE,
     after,
   });
@@ -152,8 +156,8 @@ export function flows(ctx: ViewContext, params: URLSearchParams): View {
   }
 
   function render(): void {
-    // Rows come in the API's order; a live-figure column orders them on this page only.
-    const sorted = sort in SERVER_SORT ? rows : [...rows].sort(compareRows(sort));
+    // Rows come in the API's order; the rate orders them on this page only.
+    const sorted = sort in SERVER_SORT ? rows : [...rows].sort(compareRate);
     if (descending && !(sort in SERVER_SORT)) sorted.reverse();
     fill(body, ...sorted.map(flowRow));
     for (const th of headings) {
@@ -163,7 +167,7 @@ export function flows(ctx: ViewContext, params: URLSearchParams): View {
     const first = cursors.length * PAGE;
     status.textContent = rows.length
       ? `Flows ${formatCount(first + 1)}–${formatCount(first + rows.length)}${nextCursor ? '' : ' (last page)'}` +
-        (sort in SERVER_SORT ? '' : ', this page ordered by the live figure')
+        (sort in SERVER_SORT ? '' : ', this page ordered by the ingest rate')
       : cursors.length
         ? 'No more flows.'
         : 'No flows match.';

@@ -18,7 +18,7 @@ export interface ColumnSpec {
   readonly type: ColumnType;
   /** The column may hold NULL. For `timerange` columns this means the range may be EMPTY (`()`). */
   readonly nullable?: boolean;
-  /** Filled by the database (an identity/sequence); never supplied on insert. */
+  /** Filled by the database (an identity/sequence, or triggers from another table); never written by callers. */
   readonly generated?: boolean;
   /** The value inserted when a row omits the column. */
   readonly default?: DefaultValue;

@@ -110,8 +110,13 @@ export const catalog = {
       metadata_updated: datetime,
       metadata_version: text,
       segments_updated: optDatetime,
-      /** Segments registered in the flow, maintained with them (so no request counts millions of rows). */
-      segment_count: { type: 'bigint', default: { kind: 'literal', value: 0n } },
+      /**
+       * Segments registered in the flow, kept by the database from them (migration 11), so no request
+       * counts millions of rows; never written through the executor.
+       */
+      segment_count: { type: 'bigint', generated: true },
+      /** End of the flow's latest segment (TAI ns), kept like segment_count; NULL without segments. */
+      last_segment_end: { type: 'timestamp', nullable: true, generated: true },
       /** Maintained from the flow's segments; EMPTY when it has none. */
       timerange: { type: 'timerange', nullable: true, bounded: true, default: { kind: 'emptyTimeRange' } },
       /**

@@ -9,6 +9,7 @@ import { predicatesContract } from './predicates.contract.js';
 import { schemaAndValuesContract } from './schema-and-values.contract.js';
 import { segmentsAndArrowContract } from './segments-and-arrow.contract.js';
 import { segmentSummariesContract } from './segment-summaries.contract.js';
+import { segmentTotalsContract } from './segment-totals.contract.js';
 import { writesAndTransactionsContract } from './writes-and-transactions.contract.js';
 
 /**
@@ -37,5 +38,6 @@ export function executorContract(harness: ContractHarness): void {
     outboxContract(harness, ex);
     aggregatesContract(harness, ex);
     segmentSummariesContract(harness, ex);
+    segmentTotalsContract(harness, ex);
   });
 }

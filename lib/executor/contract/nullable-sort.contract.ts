@@ -47,7 +47,8 @@ export function expectedOrder(
     .map((r) => r.id);
 }
 
-async function pageThrough(
+/** Every id of the flows of `source`, paged `limit` at a time in `orderBy`, and the page keys used. */
+export async function pageThrough(
   ex: Executor,
   source: string,
   orderBy: OrderTerm<'flows'>[],

@@ -1,4 +1,5 @@
 import type { Migration } from '../migrations.js';
+import { POSTGRES_SEGMENT_TOTALS_SQL } from './postgres-segment-totals.js';
 import { SEGMENT_SUMMARIES_SQL } from './postgres-segment-summaries.js';
 
 /**
@@ -388,6 +389,13 @@ CREATE INDEX flows_without_codec ON flows (id) WHERE codec IS NULL;
 CREATE INDEX flows_by_format_id ON flows (format, id);
 CREATE INDEX flows_by_created_id ON flows (created, id);
 `,
+  },
+  {
+    version: 11,
+    name: 'segment totals on flows',
+    // segment_count and last_segment_end kept by statement triggers on segments
+    // (postgres-segment-totals.ts): the flow listing sorts and pages by them like by any indexed column.
+    sql: POSTGRES_SEGMENT_TOTALS_SQL,
   },
 ];
 

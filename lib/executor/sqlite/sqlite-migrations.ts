@@ -1,4 +1,5 @@
 import type { Migration } from '../migrations.js';
+import { SQLITE_SEGMENT_TOTALS_SQL } from './sqlite-segment-totals.js';
 
 /**
  * SQLite schema, as versioned migrations. Applied migrations are never edited: add a new one.
@@ -546,5 +547,12 @@ CREATE INDEX flows_without_codec ON flows (id) WHERE codec IS NULL;
 CREATE INDEX flows_by_format_id ON flows (format, id);
 CREATE INDEX flows_by_created_id ON flows (created, id);
 `,
+  },
+  {
+    version: 11,
+    name: 'segment totals on flows',
+    // segment_count and last_segment_end kept by triggers on segments (sqlite-segment-totals.ts): the
+    // flow listing sorts and pages by them like by any indexed column.
+    sql: SQLITE_SEGMENT_TOTALS_SQL,
   },
 ];

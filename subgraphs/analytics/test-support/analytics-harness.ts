@@ -110,7 +110,6 @@ export async function openAnalyticsHarness(
           created: CREATED,
           metadata_updated: CREATED,
           metadata_version: 'v1',
-          segment_count: BigInt(segments.length),
           timerange: spanOf(segments.map((s) => s.range)),
           ...overrides,
         },

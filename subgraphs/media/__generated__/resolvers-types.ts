@@ -349,7 +349,17 @@ export type FlowSort = {
 /** What a flow listing can be ordered by; each is an index seek at any page of any size of store. */
 export type FlowSortField =
   /** Flows without a codec come last, in either direction (as do flows without a label for LABEL). */
-  'CODEC' | 'CREATED' | 'FORMAT' | 'LABEL';
+  | 'CODEC'
+  | 'CREATED'
+  | 'FORMAT'
+  | 'LABEL'
+  /**
+   * The end of the flow's latest segment (`stats.lastEnd`); flows without segments come last, in either
+   * direction. A lag (now − that end) sorts as this field in the other direction.
+   */
+  | 'LAST_SEGMENT'
+  /** Segments registered in the flow (0 for a flow without segments). */
+  | 'SEGMENT_COUNT';
 
 export type GetUrl = {
   __typename?: 'GetUrl';

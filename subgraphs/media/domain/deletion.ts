@@ -92,7 +92,7 @@ export async function deleteSegmentRows(
   return { ranges: deleted.map((d) => d.timerange), released: objectIds };
 }
 
-/** Brings a flow's segment count, `timerange` and `segments_updated` up to date after a deletion. */
+/** Brings a flow's `timerange` and `segments_updated` up to date after a deletion (the database keeps its totals). */
 async function afterSegmentsDeleted(tx: Transaction, now: Date, flow: Row<'flows'>, ranges: TimeRange[]) {
   if (ranges.length === 0) return;
   const edge = async (direction: 'asc' | 'desc') =>
@@ -107,7 +107,6 @@ async function afterSegmentsDeleted(tx: Transaction, now: Date, flow: Row<'flows
     ).rows[0]?.timerange;
   const [first, last] = await Promise.all([edge('asc'), edge('desc')]);
   await tx.update('flows', eq('id', flow.id), {
-    segment_count: flow.segment_count - BigInt(ranges.length),
     segments_updated: now,
     timerange: first && last ? spanOf([first, last]) : spanOf([]),
   });

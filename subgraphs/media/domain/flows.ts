@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Row, SetValues, Transaction } from '../../../lib/executor/index.js';
+import type { InsertRow, Row, SetValues, Transaction } from '../../../lib/executor/index.js';
 import { and, eq, ExecutorError, isIn } from '../../../lib/executor/index.js';
 import { EMPTY } from '../../../lib/tams/index.js';
 import type { BitRateKind, FlowCollectionItemInput, FlowInput } from '../__generated__/resolvers-types.js';
@@ -29,7 +29,7 @@ export type FlowRow = Row<'flows'>;
 
 /**
  * A flow read for a change, locked until the transaction ends. Changes write values derived from what
- * they read (segment_count + n, the span of timerange, metadata_version + 1): without the lock, two
+ * they read (the span of timerange, metadata_version + 1): without the lock, two
  * concurrent writers to one flow on PostgreSQL (READ COMMITTED) would both read N and one update would
  * be lost. (SQLite's BEGIN IMMEDIATE serialises whole transactions anyway.)
  */
@@ -147,22 +147,27 @@ export async function putFlow(
           );
       }
       await ensureSource(tx, now, fields.source_id, fields.format, principal);
-      const row: FlowRow = {
+      const row = {
         id: flowId,
         ...fields,
         created_by: fields.created_by ?? existing?.created_by ?? principal,
         ...metadataBump(now, fields.updated_by ?? principal, existing ?? undefined),
         created: existing?.created ?? now,
         segments_updated: existing?.segments_updated ?? null,
-        segment_count: existing?.segment_count ?? 0n,
         timerange: existing?.timerange ?? EMPTY,
         flow_collection_set: collection !== null,
-      } as FlowRow;
+      } as InsertRow<'flows'>;
       if (existing) await tx.update('flows', eq('id', flowId), row);
       else await tx.insert('flows', [row]);
       await replaceCollection(tx, now, principal, flowId, fields.source_id, collection ?? []);
       await emitFlow(tx, now, existing ? 'flows/updated' : 'flows/created', flowId);
-      return { created: !existing, flow: row };
+      // The segment totals are the database's (migration 11): what the row held, or none yet.
+      const flow: FlowRow = {
+        ...row,
+        segment_count: existing?.segment_count ?? 0n,
+        last_segment_end: existing?.last_segment_end ?? null,
+      } as FlowRow;
+      return { created: !existing, flow };
     });
   try {
     return await attempt();

@@ -234,7 +234,6 @@ async function recordAdded(
   const collectable = objectIds.filter((id) => (stored.get(id)?.gc_candidate_since ?? null) !== null);
   if (collectable.length) await tx.update('objects', isIn('id', collectable), { gc_candidate_since: null });
   await tx.update('flows', eq('id', flow.id), {
-    segment_count: flow.segment_count + BigInt(added.length),
     segments_updated: now,
     timerange: spanOf([flow.timerange, ...added.map((s) => s.timerange)]),
   });
