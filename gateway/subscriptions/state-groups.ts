@@ -2,8 +2,6 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { EventFeed, FeedEvent } from '../../lib/events/event-feed.js';
 import type { Logger } from '../logger.js';
 import { nextFrame, nextFramePrefix, nextFrameTail } from './direct-frames.js';
-import type { QueuedWriter } from './frame-queue.js';
-import { FrameQueue } from './frame-queue.js';
 import type { Resolution } from './live-query.js';
 import { LiveQuery } from './live-query.js';
 
@@ -34,8 +32,7 @@ const TEXT = { binary: false } as const;
  * document and variables, served as one: one feed listener, one `LiveQuery` (its run shared further
  * with other groups of the same scopes by `SharedRuns`), one credentials check and one JSON text per
  * state, and per subscriber only the frame (its id spliced before the shared payload bytes) written to
- * its socket, in the process's frame queue (slices of writes with the event loop's I/O between them:
- * frame-queue.ts).
+ * its socket, synchronously, in one loop.
  *
  * Per subscriber, what a subscription of its own guaranteed still holds:
  * - it gets a state only for events after it joined (a state from a run triggered by an earlier event
@@ -55,8 +52,6 @@ export class StateGroups<C> {
     private readonly feed: EventFeed,
     private readonly json: (result: FormattedExecutionResult) => string,
     private readonly log: Logger,
-    /** Every group's socket writes, in slices (frame-queue.ts). */
-    private readonly frames = new FrameQueue(),
   ) {}
 
   /** Groups open now (for tests). */
@@ -82,7 +77,7 @@ export class StateGroups<C> {
       started.start(this.feed);
       group = started;
     }
-    const member = new Member<C>(subscriber.socket, subscriber.id, subscriber.context, this.log, this.frames);
+    const member = new Member<C>(subscriber.socket, subscriber.id, subscriber.context, this.log);
     group.add(member);
     try {
       await group.ready;
@@ -187,7 +182,7 @@ export class StateGroup<C> {
 }
 
 /** One subscription in a group: its socket, its frame prefix, its last state and its frame in flight. */
-export class Member<C> implements QueuedWriter {
+export class Member<C> {
   /** The feed position when it joined; only states run for later events are its. */
   joinedAt = -1n;
   /** Joined and positioned: states may be sent. */
@@ -195,12 +190,8 @@ export class Member<C> implements QueuedWriter {
   lastPrint: string | undefined;
   readonly done: Promise<void>;
   private readonly prefix: Buffer;
-  /** The socket has not yet taken the last frame given to it. */
   private inFlight = false;
-  /** In the frame queue, to write `pending`. */
-  private queued = false;
-  /** The newest state not yet given to the socket. */
-  private pending: Buffer | null = null;
+  private waiting: Buffer | null = null;
   private finishing = false;
   private stopped = false;
   private resolveDone!: () => void;
@@ -212,42 +203,22 @@ export class Member<C> implements QueuedWriter {
     readonly id: string,
     readonly context: C,
     private readonly log: Logger,
-    private readonly frames: FrameQueue,
   ) {
     this.prefix = nextFramePrefix(id);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
-  /**
-   * A state's shared tail: written at this member's turn in the frame queue, or after the frame in
-   * flight; until then a newer state replaces it.
-   */
+  /** A state's shared tail: written now, or after the frame in flight (replacing one waiting). */
   offer(tail: Buffer): void {
     if (this.stopped || this.finishing) return;
-    this.pending = tail;
-    this.enqueue();
+    if (this.inFlight) this.waiting = tail;
+    else this.write(tail);
   }
 
-  private enqueue(): void {
-    if (this.inFlight || this.queued) return;
-    this.queued = true;
-    this.frames.push(this);
-  }
-
-  /** Its turn in the frame queue: the pending state to the socket. */
-  flush(): void {
-    this.queued = false;
-    const tail = this.pending;
-    this.pending = null;
-    if (tail && !this.stopped && this.socket.readyState === this.socket.OPEN) {
-      this.inFlight = true;
-      try {
-        this.socket.send(nextFrame(this.prefix, tail), TEXT, this.written);
-      } catch (error) {
-        this.written(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
-    if (!this.inFlight && this.finishing) this.stop();
+  private write(tail: Buffer): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.inFlight = true;
+    this.socket.send(nextFrame(this.prefix, tail), TEXT, this.written);
   }
 
   /** The socket took the frame (or failed: the peer went away; graphql-ws ends the subscription). */
@@ -255,24 +226,26 @@ export class Member<C> implements QueuedWriter {
     this.inFlight = false;
     if (err) {
       this.log.debug({ route: 'graphql-ws', reason: err.message }, 'a graphql-ws client went away mid-send');
-      this.pending = null;
+      this.waiting = null;
       return this.stop();
     }
-    if (this.pending && !this.stopped) this.enqueue();
-    else if (this.finishing) this.stop();
+    const waiting = this.waiting;
+    this.waiting = null;
+    if (waiting && !this.stopped) this.write(waiting);
+    if (!this.inFlight && this.finishing) this.stop();
   };
 
   /** Completes once the frames already offered are written (graphql-ws then sends `complete`). */
   finish(): void {
     this.finishing = true;
-    if (!this.inFlight && !this.queued) this.stop();
+    if (!this.inFlight && !this.waiting) this.stop();
   }
 
   /** Ends at once: nothing more is written; the group forgets it (`onStop`). */
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.pending = null;
+    this.waiting = null;
     this.resolveDone();
     this.onStop();
   }
