@@ -8,10 +8,12 @@
  * robin over the flows, one write in flight per flow so that a flow's count says which of its writes a
  * state reflects. Measured per (subscriber, write): the time from sending the write (just before its
  * request starts) to the first state that reflects it, and from the write's 201 to that state (the
- * fan-out's own share; the write's own latency is reported apart, write → 201); writes never reflected (lost), states delivered twice in a row (duplicated) or
- * after a newer one (regressed), and states
+ * fan-out's own share; the write's own latency is reported apart, write → 201); writes never reflected
+ * (lost), states delivered twice in a row (duplicated) or after a newer one (regressed), and states
  * skipped because a newer one already reflected them (coalesced: subscriptions deliver states, not
- * deltas, docs/decisions.md §16). Also the CPU each gateway used.
+ * deltas, docs/decisions.md §16). Also the CPU each gateway used, and how long its event loop's thread
+ * waited, runnable, for a core (/proc/<pid>/schedstat: on a shared machine, whether a slow write waited
+ * on the code or on the CPU).
  *
  *   npm run build && npx tsx loadtest/fanout-bench.ts [--quick] [options]
  *     --gateways N      gateway processes (default 2; 1 with --sqlite)
@@ -47,7 +49,7 @@ import { createTestDatabase } from '../lib/executor/test-support/postgres-test-d
 import { bearer, createToken } from '../test/support/admin-token.js';
 import { activeSubscriptions } from '../test/support/metrics.js';
 import type { ClientFinish, ClientResult, ClientStart } from './fanout-clients.js';
-import { cpuSeconds } from './proc-stats.js';
+import { cpuSeconds, schedSeconds } from './proc-stats.js';
 import { freePort } from '../lib/test-support/free-port.js';
 
 const { values: opts } = parseArgs({
@@ -293,6 +295,8 @@ try {
   const acks: number[] = [];
   let failedWrites = 0;
   const cpuBefore = gateways.map((g) => cpuSeconds(g.child.pid!));
+  const schedBefore = gateways.map((g) => schedSeconds(g.child.pid!));
+  const measureStart = now();
   const t0 = now() + 20;
   const deadline = t0 + SECONDS * 1000 + 1000;
   const progress = setInterval(() => {
@@ -338,6 +342,15 @@ try {
   const cpu = gateways.map((g, i) => {
     const after = cpuSeconds(g.child.pid!);
     return { user: after.user - cpuBefore[i]!.user, system: after.system - cpuBefore[i]!.system };
+  });
+  /** Per gateway, per second of the measured time: its event loop's thread on a CPU, and runnable but waiting for one. */
+  const measuredSeconds = (now() - measureStart) / 1000;
+  const mainThread = gateways.map((g, i) => {
+    const after = schedSeconds(g.child.pid!);
+    return {
+      onCpu: Math.round(((after.onCpu - schedBefore[i]!.onCpu) / measuredSeconds) * 100) / 100,
+      runQueue: Math.round(((after.runQueue - schedBefore[i]!.runQueue) / measuredSeconds) * 100) / 100,
+    };
   });
 
   const finish: ClientFinish = { type: 'finish', sent, acked, base };
@@ -410,6 +423,11 @@ try {
     deliveries: sum((r) => r.deliveries),
     closed: results.map((r) => r.closed),
     gatewayCpuSeconds: cpu,
+    /**
+     * Each gateway's main thread, seconds per second of the measured time: on a CPU, and waiting for
+     * one while runnable (a write's statements wait on both: docs/performance.md, subscription fan-out).
+     */
+    gatewayMainThread: mainThread,
     /** Gateway CPU (user + system) per measured write, ms: what one event costs the gateways. */
     /** 1, 5 and 15 minute load averages at the end (the machine is shared: latencies need them). */
     loadAverage: loadavg(),
@@ -423,11 +441,14 @@ try {
       Math.round((cpu.reduce((n, c) => n + c.user + c.system, 0) / sum((r) => r.deliveries)) * 1e7) / 10,
   };
   const ms = (v: number) => v.toFixed(1).padStart(7);
-  console.log('gateway  write→delivery p50 ms  p99 ms  cpu user s  cpu system s');
+  console.log(
+    'gateway  write→delivery p50 ms  p99 ms  cpu user s  cpu system s  loop on-cpu s/s  loop waiting for a cpu s/s',
+  );
   perGateway.forEach((g, i) =>
     console.log(
       `${String(i).padStart(7)}  ${ms(g.p50).padStart(21)}  ${ms(g.p99)}  ${cpu[i]!.user.toFixed(1).padStart(10)}  ` +
-        `${cpu[i]!.system.toFixed(1).padStart(12)}`,
+        `${cpu[i]!.system.toFixed(1).padStart(12)}  ${mainThread[i]!.onCpu.toFixed(2).padStart(15)}  ` +
+        `${mainThread[i]!.runQueue.toFixed(2).padStart(26)}`,
     ),
   );
   console.log(

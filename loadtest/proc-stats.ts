@@ -13,3 +13,13 @@ export function rssBytes(pid: number): number {
   if (!match) throw new Error(`no VmRSS in /proc/${pid}/status: is the process alive?`);
   return Number(match[1]) * 1024;
 }
+
+/**
+ * Seconds a process's main thread (a Node process's event loop) has run on a CPU and has waited,
+ * runnable, for one (Linux /proc/<pid>/schedstat, kernels with schedstats). On a shared machine the
+ * wait says whether a slow step waited for the code or for a core.
+ */
+export function schedSeconds(pid: number): { onCpu: number; runQueue: number } {
+  const [onCpu, runQueue] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return { onCpu: onCpu! / 1e9, runQueue: runQueue! / 1e9 };
+}

@@ -44,6 +44,8 @@ export async function openMediaHarness(
     allowPrivateWebhookTargets?: boolean;
     /** Entity reads through this cache, writes invalidating it. */
     cache?: CoherentCache;
+    /** The executor the subgraph is given, made from the real one (a test's recording proxy). */
+    wrapExecutor?: (executor: Executor) => Executor;
   } = {},
 ): Promise<MediaHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'tams-media-'));
@@ -55,7 +57,9 @@ export async function openMediaHarness(
   } else {
     executor = await SqliteExecutor.open({ path: join(dir, 'tams.sqlite3'), synchronous: 'NORMAL' });
   }
-  const counted = options.calls ? countCalls(executor, options.calls) : executor;
+  const counted = (options.wrapExecutor ?? ((e: Executor) => e))(
+    options.calls ? countCalls(executor, options.calls) : executor,
+  );
   const objects = await createFilesystemObjectStore({
     root: join(dir, 'objects'),
     publicBaseUrl: 'http://127.0.0.1:8000',
