@@ -1,4 +1,5 @@
-import type { Executor, Page, Row } from '../executor/index.js';
+import type { Executor } from '../executor/index.js';
+import { selectAll } from '../executor/index.js';
 
 export interface OutboxPrunerOptions {
   /** Events younger than this are kept whatever the consumers' positions (late readers, the bus's fallback). */
@@ -93,18 +94,11 @@ export class OutboxPruner {
   /** The lowest position a consumer still needs: the head when none does. */
   private async floor(awaySince: Date): Promise<bigint> {
     const head = await this.executor.outboxHead();
-    const cursors: Row<'outbox_cursors'>[] = [];
-    let after: string | null = null;
-    do {
-      const page: Page<Row<'outbox_cursors'>> = await this.executor.select({
-        table: 'outbox_cursors',
-        orderBy: [{ column: 'consumer' }],
-        limit: 1000,
-        after,
-      });
-      cursors.push(...page.rows);
-      after = page.nextPageKey;
-    } while (after !== null);
+    const cursors = await selectAll(this.executor, {
+      table: 'outbox_cursors',
+      orderBy: [{ column: 'consumer' }],
+      limit: 1000,
+    });
     const present = cursors.filter(
       (c) => c.last_seq !== NO_CURSOR && (c.lease_expires ?? c.updated).getTime() >= awaySince.getTime(),
     );

@@ -22,6 +22,7 @@ export type { Predicate, ScalarValue } from './predicate.js';
 export * from './types.js';
 export * from './aggregates.js';
 export { openExecutor } from './open-executor.js';
+export { selectAll } from './select-all.js';
 export { describeStatement, QueryMonitor, shapeOf } from './query-monitor.js';
 export type { QueryKindStats, QueryMonitorOptions, QueryRecord } from './query-monitor.js';
 export { SqliteExecutor } from './sqlite/sqlite-executor.js';

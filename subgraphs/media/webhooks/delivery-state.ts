@@ -1,5 +1,5 @@
-import type { Executor, Page, Row } from '../../../lib/executor/index.js';
-import { and, eq, range } from '../../../lib/executor/index.js';
+import type { Executor, Row } from '../../../lib/executor/index.js';
+import { and, eq, range, selectAll } from '../../../lib/executor/index.js';
 import type { OutboxLease } from '../../../lib/events/outbox-lease.js';
 import { emit } from '../domain/events.js';
 import type { WebhookRegistration } from './webhook-registration.js';
@@ -30,19 +30,12 @@ const stateOf = (row: Row<'webhook_deliveries'>): DeliveryState => ({
 
 /** Every registration's delivery position: the outbox keeps what comes after the lowest (outbox-pruner.ts). */
 export async function deliveryPositions(executor: Executor): Promise<bigint[]> {
-  const positions: bigint[] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<Row<'webhook_deliveries'>> = await executor.select({
-      table: 'webhook_deliveries',
-      orderBy: [{ column: 'webhook_id' }],
-      limit: PAGE,
-      after,
-    });
-    positions.push(...page.rows.map((r) => r.last_position));
-    after = page.nextPageKey;
-  } while (after !== null);
-  return positions;
+  const states = await selectAll(executor, {
+    table: 'webhook_deliveries',
+    orderBy: [{ column: 'webhook_id' }],
+    limit: PAGE,
+  });
+  return states.map((s) => s.last_position);
 }
 
 /**
@@ -51,18 +44,7 @@ export async function deliveryPositions(executor: Executor): Promise<bigint[]> {
  * this round) or, in theory, lost its row: that one gets a row at the outbox head, as a new one would.
  */
 export async function loadRegistrations(executor: Executor, now: Date): Promise<RegistrationWithState[]> {
-  const rows: Row<'webhooks'>[] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<Row<'webhooks'>> = await executor.select({
-      table: 'webhooks',
-      orderBy: [{ column: 'id' }],
-      limit: PAGE,
-      after,
-    });
-    rows.push(...page.rows);
-    after = page.nextPageKey;
-  } while (after !== null);
+  const rows = await selectAll(executor, { table: 'webhooks', orderBy: [{ column: 'id' }], limit: PAGE });
   const states = await executor.lookup(
     'webhook_deliveries',
     'webhook_id',
