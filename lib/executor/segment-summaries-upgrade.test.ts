@@ -1,17 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatTimeRange } from '../tams/index.js';
-import type { Migration } from './migrations.js';
 import { PostgresExecutor } from './postgres/postgres-executor.js';
-import { postgresMigrations } from './postgres/postgres-migrations.js';
 import { eq } from './predicate.js';
 import { SqliteExecutor } from './sqlite/sqlite-executor.js';
 import { sqliteMigrations } from './sqlite/sqlite-migrations.js';
 import { createTestDatabase } from './test-support/postgres-test-database.js';
+import { postgresAtVersion, sqliteAtVersion } from './test-support/database-at-version.js';
 import type { Executor } from './types.js';
 
 /**
@@ -79,27 +76,13 @@ async function expectBackfilled(ex: Executor) {
   expect(await runs(A)).toEqual(['[0:0_40:0]', '[50:0_60:0)']);
 }
 
-const atVersion7 = (migrations: readonly Migration[]) => migrations.filter((m) => m.version <= 7);
-
 describe('migration 8 on a version-7 database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tams-upgrade-8-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('[sqlite] backfills the coverage runs and duration counts from the stored segments', async () => {
     const path = join(dir, 'v7.sqlite3');
-    const db = new Database(path);
-    try {
-      db.exec(
-        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
-      );
-      for (const m of atVersion7(sqliteMigrations)) {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
-      }
-      db.exec(rows((b) => String(b), '0'));
-    } finally {
-      db.close();
-    }
+    sqliteAtVersion(path, 7, [rows((b) => String(b), '0')]);
     const ex = await SqliteExecutor.open({ path });
     try {
       await expectBackfilled(ex);
@@ -110,17 +93,8 @@ describe('migration 8 on a version-7 database', () => {
 
   it('[postgres] backfills the coverage runs and duration counts from the stored segments', async () => {
     const database = await createTestDatabase('tams_upgrade8');
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
     try {
-      await client.query(
-        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
-      );
-      for (const m of atVersion7(postgresMigrations)) {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [m.version, m.name]);
-      }
-      await client.query(rows((b) => (b ? 'true' : 'false'), 'now()'));
+      await postgresAtVersion(database.url, 7, [rows((b) => (b ? 'true' : 'false'), 'now()')]);
       const ex = await PostgresExecutor.open({ url: database.url, poolSize: 2 });
       try {
         await expectBackfilled(ex);
@@ -128,7 +102,6 @@ describe('migration 8 on a version-7 database', () => {
         await ex.close();
       }
     } finally {
-      await client.end();
       await database.drop();
     }
   });

@@ -1,16 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Migration } from './migrations.js';
 import { PostgresExecutor } from './postgres/postgres-executor.js';
-import { postgresMigrations } from './postgres/postgres-migrations.js';
 import { eq } from './predicate.js';
 import { SqliteExecutor } from './sqlite/sqlite-executor.js';
 import { sqliteMigrations } from './sqlite/sqlite-migrations.js';
 import { createTestDatabase } from './test-support/postgres-test-database.js';
+import { postgresAtVersion, sqliteAtVersion } from './test-support/database-at-version.js';
 import type { Executor } from './types.js';
 
 /**
@@ -73,27 +70,17 @@ async function expectBackfilled(ex: Executor) {
   ]);
 }
 
-const atVersion10 = (migrations: readonly Migration[]) => migrations.filter((m) => m.version <= 10);
-
 describe('migration 11 on a version-10 database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tams-upgrade-11-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('[sqlite] recounts the segments and reads the latest end of every flow', async () => {
     const path = join(dir, 'v10.sqlite3');
-    const db = new Database(path);
-    try {
-      db.exec(
-        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
-      );
-      for (const m of atVersion10(sqliteMigrations)) {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
-      }
-      for (const sql of SQL((b) => String(b), '0')) db.exec(sql);
-    } finally {
-      db.close();
-    }
+    sqliteAtVersion(
+      path,
+      10,
+      SQL((b) => String(b), '0'),
+    );
     const ex = await SqliteExecutor.open({ path });
     try {
       await expectBackfilled(ex);
@@ -104,17 +91,12 @@ describe('migration 11 on a version-10 database', () => {
 
   it('[postgres] recounts the segments and reads the latest end of every flow', async () => {
     const database = await createTestDatabase('tams_upgrade11');
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
     try {
-      await client.query(
-        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+      await postgresAtVersion(
+        database.url,
+        10,
+        SQL((b) => (b ? 'true' : 'false'), 'now()'),
       );
-      for (const m of atVersion10(postgresMigrations)) {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [m.version, m.name]);
-      }
-      for (const sql of SQL((b) => (b ? 'true' : 'false'), 'now()')) await client.query(sql);
       const ex = await PostgresExecutor.open({ url: database.url, poolSize: 2 });
       try {
         await expectBackfilled(ex);
@@ -122,7 +104,6 @@ describe('migration 11 on a version-10 database', () => {
         await ex.close();
       }
     } finally {
-      await client.end();
       await database.drop();
     }
   });

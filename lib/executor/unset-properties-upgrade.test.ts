@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Migration } from './migrations.js';
 import { PostgresExecutor } from './postgres/postgres-executor.js';
-import { postgresMigrations } from './postgres/postgres-migrations.js';
 import { SqliteExecutor } from './sqlite/sqlite-executor.js';
 import { sqliteMigrations } from './sqlite/sqlite-migrations.js';
 import { createTestDatabase } from './test-support/postgres-test-database.js';
+import { postgresAtVersion, sqliteAtVersion } from './test-support/database-at-version.js';
 import type { Executor } from './types.js';
 
 /**
@@ -70,27 +68,13 @@ async function expectUpgraded(ex: Executor) {
   });
 }
 
-const atVersion5 = (migrations: readonly Migration[]) => migrations.filter((m) => m.version <= 5);
-
 describe('migration 6 on a version-5 database', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tams-upgrade-6-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('[sqlite] rebuilds flows and sources keeping every row, value and index', async () => {
     const path = join(dir, 'v5.sqlite3');
-    const db = new Database(path);
-    try {
-      db.exec(
-        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
-      );
-      for (const m of atVersion5(sqliteMigrations)) {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
-      }
-      db.exec(V5_ROWS({ now: '0', yes: '1', no: '0' }));
-    } finally {
-      db.close();
-    }
+    sqliteAtVersion(path, 5, [V5_ROWS({ now: '0', yes: '1', no: '0' })]);
     const ex = await SqliteExecutor.open({ path });
     try {
       await expectUpgraded(ex);
@@ -127,17 +111,8 @@ describe('migration 6 on a version-5 database', () => {
 
   it('[postgres] drops NOT NULL and the defaults, keeping every row and value', async () => {
     const database = await createTestDatabase('tams_upgrade6');
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
     try {
-      await client.query(
-        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
-      );
-      for (const m of atVersion5(postgresMigrations)) {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, now())', [m.version, m.name]);
-      }
-      await client.query(V5_ROWS({ now: 'now()', yes: 'true', no: 'false' }));
+      await postgresAtVersion(database.url, 5, [V5_ROWS({ now: 'now()', yes: 'true', no: 'false' })]);
       const ex = await PostgresExecutor.open({ url: database.url, poolSize: 2 });
       try {
         await expectUpgraded(ex);
@@ -145,7 +120,6 @@ describe('migration 6 on a version-5 database', () => {
         await ex.close();
       }
     } finally {
-      await client.end();
       await database.drop();
     }
   });
