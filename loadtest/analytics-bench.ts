@@ -22,9 +22,10 @@ import { graphql } from 'graphql';
 import { CoherentCache, RedisStore } from '../lib/cache/index.js';
 import { startRedisServer } from '../lib/cache/test-support/redis-server.js';
 import { PostgresExecutor, SqliteExecutor } from '../lib/executor/index.js';
-import type { Executor, InsertRow } from '../lib/executor/index.js';
+import type { Executor } from '../lib/executor/index.js';
 import { createTestDatabase } from '../lib/executor/test-support/postgres-test-database.js';
-import { makeTimeRange, NS_PER_SECOND } from '../lib/tams/index.js';
+import { analyticsSegments, T0 } from './analytics-segments.js';
+import { makeTimeRange } from '../lib/tams/index.js';
 import { createAnalyticsSubgraph } from '../subgraphs/analytics/index.js';
 import type { AnalyticsSubgraph } from '../subgraphs/analytics/index.js';
 import { dependenciesOf } from '../subgraphs/media/domain/cache-dependencies.js';
@@ -36,30 +37,8 @@ const TARGET_MS = 1000;
 const TARGET_CACHED_SPEEDUP = 10;
 const redis = await startRedisServer();
 const BATCH = 50_000;
-const T0 = 1_700_000_000n * NS_PER_SECOND;
 
 const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function* segments(flowId: string): Generator<InsertRow<'segments'>[]> {
-  let t = T0;
-  let batch: InsertRow<'segments'>[] = [];
-  for (let i = 0; i < SEGMENTS; i++) {
-    if (i % 997 === 996) t += 3n * NS_PER_SECOND; // a dropout
-    const length = 6n * NS_PER_SECOND + BigInt((i * 7919) % 400) * 1_000_000n - 200_000_000n;
-    batch.push({
-      flow_id: flowId,
-      timerange: makeTimeRange({ start: t, end: t + length }),
-      object_id: `bench-${i}`,
-      created: new Date(Date.now() - (SEGMENTS - i) * 10),
-    });
-    t += length;
-    if (batch.length === BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
 
 const QUERIES: Record<string, string> = {
   'segmentDurationStats { percentiles histogram }':
@@ -80,7 +59,7 @@ async function bench(backend: string) {
     let count = 0;
     let last: bigint = T0;
     const started = performance.now();
-    for (const batch of segments(flowId)) {
+    for (const batch of analyticsSegments(flowId, SEGMENTS, BATCH)) {
       await executor.insert('segments', batch);
       count += batch.length;
       const r = batch.at(-1)!.timerange;

@@ -30,8 +30,8 @@ import { createLogger } from '../gateway/logger.js';
 import { startService } from '../gateway/service.js';
 import { loadConfig } from '../lib/config/config.js';
 import { eq, openExecutor } from '../lib/executor/index.js';
-import type { InsertRow } from '../lib/executor/index.js';
 import { createTestDatabase } from '../lib/executor/test-support/postgres-test-database.js';
+import { analyticsSegments, T0 } from './analytics-segments.js';
 import { formatTimeRange, makeTimeRange, NS_PER_SECOND } from '../lib/tams/index.js';
 
 const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? '1000000');
@@ -44,30 +44,8 @@ const BATCH = Number(process.env.BENCH_BATCH ?? '50000');
 const GAP_MS = Number(process.env.BENCH_ANALYTICS_GAP_MS ?? '0');
 const TARGET_MS = 1000;
 const TARGET_P99_RATIO = 2;
-const T0 = 1_700_000_000n * NS_PER_SECOND;
 
 const log = (msg: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function* segments(flowId: string): Generator<InsertRow<'segments'>[]> {
-  let t = T0;
-  let batch: InsertRow<'segments'>[] = [];
-  for (let i = 0; i < SEGMENTS; i++) {
-    if (i % 997 === 996) t += 3n * NS_PER_SECOND; // a dropout
-    const length = 6n * NS_PER_SECOND + BigInt((i * 7919) % 400) * 1_000_000n - 200_000_000n;
-    batch.push({
-      flow_id: flowId,
-      timerange: makeTimeRange({ start: t, end: t + length }),
-      object_id: `bench-${i}`,
-      created: new Date(Date.now() - (SEGMENTS - i) * 10),
-    });
-    t += length;
-    if (batch.length === BATCH) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
 
 const CONTROL = 'id label';
 const QUERIES: Record<string, string> = {
@@ -155,7 +133,7 @@ async function bench(backend: string): Promise<Result> {
     let count = 0;
     let last = T0;
     let insertMs = 0;
-    for (const batch of segments(flowId)) {
+    for (const batch of analyticsSegments(flowId, SEGMENTS, BATCH)) {
       const t = performance.now();
       await writer.insert('segments', batch);
       insertMs += performance.now() - t;
