@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { DirectRoutes, OperationContext, PersistedQueryStore } from './operations/index.js';
 import { tracedExecution } from './tracing/operation-spans.js';
+import type { SubgraphCircuit } from './subgraph-circuit.js';
 import { tracedFetch } from './tracing/subgraph-spans.js';
 import {
   apolloAdapter,
@@ -133,12 +134,20 @@ const DRAIN_RETRIES = 2;
  * its process is stopped or its event loop stuck; the kernel still accepts) is answered the same way, the
  * request aborted and its connection closed. The deadline runs until the response headers: a subgraph
  * sends them once its operation is done, so it bounds the operation, and the body follows at once.
+ * With a `circuit` (gateway/subgraph-circuit.ts), a part that answered nothing while a request waited
+ * its deadline is answered 503 at once until a probe gets an answer, instead of a deadline per request.
  */
 export async function subgraphFetch(
   url: string,
   init?: RequestInit,
   timeoutMs = DEFAULT_SUBGRAPH_TIMEOUT_MS,
+  circuit?: SubgraphCircuit,
 ): Promise<Response> {
+  if (circuit?.open)
+    return unreachable(
+      `a part of the store (subgraph ${circuit.name}) did not answer within ${timeoutMs} ms and is probed until it does; retry shortly`,
+    );
+  const startedAt = circuit?.started() ?? 0;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
   const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
@@ -148,11 +157,14 @@ export async function subgraphFetch(
     response = await fetch(url, attempt);
     for (let retry = 0; retry < DRAIN_RETRIES && (await refusedWhileDraining(response)); retry++)
       response = await fetch(url, attempt);
+    circuit?.answered();
   } catch (error) {
-    if (deadline.signal.aborted)
+    if (deadline.signal.aborted) {
+      circuit?.timedOut(startedAt);
       return unreachable(
         `a part of the store did not answer within ${timeoutMs} ms (a subgraph is stuck or overloaded); retry shortly`,
       );
+    }
     if (!isUnreachable(error)) throw error;
     return unreachable();
   } finally {
@@ -232,8 +244,9 @@ export function remoteDataSource(
   timeoutMs: number,
   internal?: InternalTokens,
   tracing?: { readonly tracer: Tracer; readonly name: string },
+  circuit?: SubgraphCircuit,
 ): GraphQLDataSource<OperationContext> {
-  const fetcher = (u: string, init?: RequestInit) => subgraphFetch(u, init, timeoutMs);
+  const fetcher = (u: string, init?: RequestInit) => subgraphFetch(u, init, timeoutMs, circuit);
   return new RemoteGraphQLDataSource<OperationContext>({
     url,
     fetcher: tracing ? tracedFetch(fetcher, tracing.name, tracing.tracer) : fetcher,

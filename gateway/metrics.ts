@@ -22,6 +22,8 @@ export class Metrics {
   readonly dbQueryDuration: Histogram<'kind' | 'table' | 'endpoint'>;
   /** Requests admission control refused (gateway/http/admission.ts), by reason. */
   readonly httpRejected: Counter<'reason'>;
+  /** 1 while the gateway answers requests for a hung subgraph at once and probes it (gateway/subgraph-circuit.ts). */
+  readonly subgraphCircuitOpen: Gauge<'subgraph'>;
 
   constructor(role: string) {
     this.registry.setDefaultLabels({ role });
@@ -95,6 +97,12 @@ export class Metrics {
       name: 'tams_http_rejected_total',
       help: 'HTTP requests refused with 503 + Retry-After by admission control, by reason (in_flight, event_loop_lag)',
       labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    this.subgraphCircuitOpen = new Gauge({
+      name: 'tams_subgraph_circuit_open',
+      help: '1 while a subgraph that answered nothing within TAMS_SUBGRAPH_TIMEOUT_MS is answered 503 at once and probed, else 0',
+      labelNames: ['subgraph'],
       registers: [this.registry],
     });
   }

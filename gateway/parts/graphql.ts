@@ -15,6 +15,7 @@ import type { Authentication } from './authentication.js';
 import type { CachePart } from './cache.js';
 import type { Part } from './part.js';
 import type { Subgraphs } from './subgraphs.js';
+import { SubgraphCircuit } from '../subgraph-circuit.js';
 
 export interface GraphQLPart extends Part {
   readonly server: GraphQLServer;
@@ -61,6 +62,28 @@ export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
     analytics: config.subgraphs.analyticsUrl,
   };
   const remote = role === 'gateway';
+  // One breaker per subgraph URL: a hung part is answered at once while it is probed (decision 56).
+  const circuits = new Map<string, SubgraphCircuit>();
+  const circuitOf = (name: string) => {
+    let circuit = circuits.get(name);
+    if (!circuit) {
+      circuit = new SubgraphCircuit({
+        name,
+        probe: (timeoutMs) => probeSubgraph(urls[name]!, timeoutMs, auth.internal),
+        onChange(open) {
+          metrics.subgraphCircuitOpen.set({ subgraph: name }, open ? 1 : 0);
+          if (open)
+            log.warn(
+              { subgraph: name, timeoutMs: config.subgraphs.timeoutMs },
+              'subgraph answered nothing within the fetch deadline: requests that need it are answered 503 at once while it is probed',
+            );
+          else log.info({ subgraph: name }, 'subgraph answers again: requests go to it again');
+        },
+      });
+      circuits.set(name, circuit);
+    }
+    return circuit;
+  };
   const server = await startGateway(
     loadSdl('supergraph').text,
     ({ name }) => {
@@ -70,6 +93,7 @@ export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
           config.subgraphs.timeoutMs,
           auth.internal,
           tracer && { tracer, name },
+          circuitOf(name),
         );
       const local = new CachingLocalDataSource(subgraphs.local.get(name)!);
       return tracer ? tracedDataSource(local, name, tracer) : local;
@@ -96,7 +120,16 @@ export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
         check: (timeoutMs) => probeSubgraph(url!, timeoutMs, auth.internal),
       }))
     : [];
-  return { name: 'graphql', server, gateway: true, checks, stop: () => server.stop() };
+  return {
+    name: 'graphql',
+    server,
+    gateway: true,
+    checks,
+    async stop() {
+      for (const circuit of circuits.values()) circuit.stop();
+      await server.stop();
+    },
+  };
 }
 
 /**
