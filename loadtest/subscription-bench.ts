@@ -9,6 +9,7 @@
  *
  *   npm run bench:subscriptions                  EVENTS per fan-out (default 200)
  *   BENCH_EVENTS=50 npm run bench:subscriptions  quick run
+ *   BENCH_FANOUTS=1,10,100,1000 npm run bench:subscriptions   the fan-outs measured (default 1,10,100)
  *
  * Progress goes to stderr; the results table and one final JSON line to stdout. Exit code 1 when a target
  * is missed.
@@ -26,7 +27,8 @@ import { bearer, createToken } from '../test/support/admin-token.js';
 import { gatewayQueries } from '../test/support/metrics.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200);
-const FANOUTS = [1, 10, 100];
+// BENCH_FANOUTS=1,10,100,1000 adds issue 15 §3's 1,000 subscribers on one gateway (one event at a time).
+const FANOUTS = (process.env.BENCH_FANOUTS ?? '1,10,100').split(',').map(Number);
 const SELECTION = 'id label stats { segmentCount }';
 
 const dir = mkdtempSync(join(tmpdir(), 'tams-sub-bench-'));
@@ -111,8 +113,14 @@ try {
   const baseP50 = quantile(baseline, 0.5);
   log(`baseline HTTP query p50 ${baseP50.toFixed(2)} ms`);
 
-  const rows: { subscribers: number; p50: number; p95: number; ratio: number; executionsPerEvent: number }[] =
-    [];
+  const rows: {
+    subscribers: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    ratio: number;
+    executionsPerEvent: number;
+  }[] = [];
   for (const n of FANOUTS) {
     const flow = await createFlow();
     const waiting = new Map<string, { left: number; started: number; done: () => void }>();
@@ -148,16 +156,17 @@ try {
       subscribers: n,
       p50,
       p95: quantile(latencies, 0.95),
+      p99: quantile(latencies, 0.99),
       ratio: p50 / baseP50,
       executionsPerEvent,
     });
     log(`${n} subscribers: write -> last delivery p50 ${p50.toFixed(2)} ms`);
   }
 
-  console.log('subscribers  p50 ms  p95 ms  p50 / HTTP query  executions / event');
+  console.log('subscribers  p50 ms  p95 ms  p99 ms  p50 / HTTP query  executions / event');
   for (const r of rows)
     console.log(
-      `${String(r.subscribers).padStart(11)}  ${r.p50.toFixed(2).padStart(6)}  ${r.p95.toFixed(2).padStart(6)}  ` +
+      `${String(r.subscribers).padStart(11)}  ${r.p50.toFixed(2).padStart(6)}  ${r.p95.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}  ` +
         `${r.ratio.toFixed(2).padStart(16)}  ${r.executionsPerEvent.toFixed(2).padStart(18)}`,
     );
   const one = rows.find((r) => r.subscribers === 1)!;
