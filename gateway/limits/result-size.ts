@@ -31,6 +31,24 @@ function pagedFields(schema: GraphQLSchema): ReadonlySet<string> {
   return names;
 }
 
+const measuringContexts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, ValidationContext>>();
+
+/**
+ * The context the measurer reads fragments and their spreads from, made once per document: it caches
+ * both, and nothing else of it is used, so a document run many times (the REST shim's, a cached client
+ * query) is not set up again on every run.
+ */
+function measuringContext(schema: GraphQLSchema, document: DocumentNode): ValidationContext {
+  let byDocument = measuringContexts.get(schema);
+  if (!byDocument) measuringContexts.set(schema, (byDocument = new WeakMap()));
+  let context = byDocument.get(document);
+  if (!context) {
+    context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+    byDocument.set(document, context);
+  }
+  return context;
+}
+
 /**
  * An upper estimate of the objects `operation` returns: each field counts 1, and a paged field
  * multiplies its selection by its page size (its `limit`, from a literal or the variables; the default
@@ -64,7 +82,7 @@ export function estimatedObjects(
     if (typeof value !== 'number' || !Number.isFinite(value)) return PAGE_SIZES.default;
     return Math.min(Math.max(Math.trunc(value), 1), PAGE_SIZES.max);
   };
-  const context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+  const context = measuringContext(schema, document);
   const measure = measurer(context, {
     field: (node, children) => pageSize(node) * (1 + children),
     combine: (a, b) => a + b,
