@@ -1,5 +1,5 @@
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext } from 'graphql';
+import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext, visit } from 'graphql';
 import { DEFAULT_LIMITS } from '../../subgraphs/media/domain/media-limits.js';
 import { operationLabel } from './errors.js';
 import { measurer } from './measure.js';
@@ -61,6 +61,58 @@ export function estimatedObjects(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>> | null | undefined,
   ceiling = MAX_RESULT_OBJECTS + 1,
+): number {
+  // The estimate depends on the variables only through the values of those that are some `limit`:
+  // an operation run again with the same page sizes (every REST read) is not walked again.
+  let bySchema = estimates.get(schema);
+  if (!bySchema) estimates.set(schema, (bySchema = new WeakMap()));
+  let memo = bySchema.get(operation);
+  if (!memo)
+    bySchema.set(operation, (memo = { limitVariables: limitVariables(document), values: new Map() }));
+  let key = String(ceiling);
+  for (const name of memo.limitVariables) {
+    const value = variables?.[name];
+    key += `|${typeof value}:${String(value)}`;
+  }
+  let estimate = memo.values.get(key);
+  if (estimate === undefined) {
+    estimate = walkEstimate(schema, document, operation, variables, ceiling);
+    if (memo.values.size < MAX_ESTIMATES_PER_OPERATION) memo.values.set(key, estimate);
+  }
+  return estimate;
+}
+
+/** Estimates kept per operation (by the values of its limit variables): a few page sizes recur. */
+const MAX_ESTIMATES_PER_OPERATION = 64;
+
+const estimates = new WeakMap<
+  GraphQLSchema,
+  WeakMap<
+    OperationDefinitionNode,
+    { readonly limitVariables: readonly string[]; readonly values: Map<string, number> }
+  >
+>();
+
+/**
+ * The variables passed to a `limit` argument anywhere in the document (every fragment included, spread
+ * or not): conservative, so two runs with equal values for these get the same estimate.
+ */
+function limitVariables(document: DocumentNode): readonly string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'limit' && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names].sort();
+}
+
+function walkEstimate(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  ceiling: number,
 ): number {
   const paged = pagedFields(schema);
   const pageSize = (node: FieldNode): number => {
