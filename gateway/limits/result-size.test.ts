@@ -36,6 +36,23 @@ describe('estimatedObjects', () => {
     expect(estimate(query, { n: 2 })).toBe(2 * (1 + 1 + 4));
   });
 
+  it('gives a document run again the estimate of its limit values, whatever its other variables', () => {
+    const document = parse(
+      'query($n: Int, $m: Int, $id: ID) { flows(limit: $n) { nodes { id ...F } } } ' +
+        'fragment F on Flow { source { flows(limit: $m) { nodes { id } } } } ',
+    );
+    const operation = getOperationAST(document)!;
+    const run = (variables: Record<string, unknown>) =>
+      estimatedObjects(schema, document, operation, variables);
+    const first = run({ n: 2, m: 3, id: 'a' });
+    expect(run({ n: 2, m: 3, id: 'b' })).toBe(first);
+    expect(run({ n: 2, m: 4, id: 'a' })).toBeGreaterThan(first); // a limit inside a fragment counts
+    expect(run({ n: 5, m: 3, id: 'a' })).toBeGreaterThan(first);
+    // A limit that is not a number is the default page size, not the number its text reads as.
+    expect(run({ n: '2', m: 3 })).toBe(run({ n: undefined, m: 3 }));
+    expect(run({ n: '2', m: 3 })).not.toBe(first);
+  });
+
   it('lets every REST listing through at its largest page', () => {
     for (const [name, query, variables] of [
       ['flows', FlowsDocument, { limit: 1000 }],

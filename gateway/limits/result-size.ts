@@ -1,5 +1,5 @@
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext } from 'graphql';
+import { GraphQLError, isObjectType, Kind, TypeInfo, ValidationContext, visit } from 'graphql';
 import { DEFAULT_LIMITS } from '../../subgraphs/media/domain/media-limits.js';
 import { operationLabel } from './errors.js';
 import { measurer } from './measure.js';
@@ -31,6 +31,24 @@ function pagedFields(schema: GraphQLSchema): ReadonlySet<string> {
   return names;
 }
 
+const measuringContexts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, ValidationContext>>();
+
+/**
+ * The context the measurer reads fragments and their spreads from, made once per document: it caches
+ * both, and nothing else of it is used, so a document run many times (the REST shim's, a cached client
+ * query) is not set up again on every run.
+ */
+function measuringContext(schema: GraphQLSchema, document: DocumentNode): ValidationContext {
+  let byDocument = measuringContexts.get(schema);
+  if (!byDocument) measuringContexts.set(schema, (byDocument = new WeakMap()));
+  let context = byDocument.get(document);
+  if (!context) {
+    context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+    byDocument.set(document, context);
+  }
+  return context;
+}
+
 /**
  * An upper estimate of the objects `operation` returns: each field counts 1, and a paged field
  * multiplies its selection by its page size (its `limit`, from a literal or the variables; the default
@@ -43,6 +61,58 @@ export function estimatedObjects(
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>> | null | undefined,
   ceiling = MAX_RESULT_OBJECTS + 1,
+): number {
+  // The estimate depends on the variables only through the values of those that are some `limit`:
+  // an operation run again with the same page sizes (every REST read) is not walked again.
+  let bySchema = estimates.get(schema);
+  if (!bySchema) estimates.set(schema, (bySchema = new WeakMap()));
+  let memo = bySchema.get(operation);
+  if (!memo)
+    bySchema.set(operation, (memo = { limitVariables: limitVariables(document), values: new Map() }));
+  let key = String(ceiling);
+  for (const name of memo.limitVariables) {
+    const value = variables?.[name];
+    key += `|${typeof value}:${String(value)}`;
+  }
+  let estimate = memo.values.get(key);
+  if (estimate === undefined) {
+    estimate = walkEstimate(schema, document, operation, variables, ceiling);
+    if (memo.values.size < MAX_ESTIMATES_PER_OPERATION) memo.values.set(key, estimate);
+  }
+  return estimate;
+}
+
+/** Estimates kept per operation (by the values of its limit variables): a few page sizes recur. */
+const MAX_ESTIMATES_PER_OPERATION = 64;
+
+const estimates = new WeakMap<
+  GraphQLSchema,
+  WeakMap<
+    OperationDefinitionNode,
+    { readonly limitVariables: readonly string[]; readonly values: Map<string, number> }
+  >
+>();
+
+/**
+ * The variables passed to a `limit` argument anywhere in the document (every fragment included, spread
+ * or not): conservative, so two runs with equal values for these get the same estimate.
+ */
+function limitVariables(document: DocumentNode): readonly string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if (node.name.value === 'limit' && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names].sort();
+}
+
+function walkEstimate(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+  ceiling: number,
 ): number {
   const paged = pagedFields(schema);
   const pageSize = (node: FieldNode): number => {
@@ -64,7 +134,7 @@ export function estimatedObjects(
     if (typeof value !== 'number' || !Number.isFinite(value)) return PAGE_SIZES.default;
     return Math.min(Math.max(Math.trunc(value), 1), PAGE_SIZES.max);
   };
-  const context = new ValidationContext(schema, document, new TypeInfo(schema), () => undefined);
+  const context = measuringContext(schema, document);
   const measure = measurer(context, {
     field: (node, children) => pageSize(node) * (1 + children),
     combine: (a, b) => a + b,

@@ -1,6 +1,7 @@
 import type { Config, Role } from '../../lib/config/config.js';
 import type { CacheState } from '../../lib/cache/index.js';
 import { CoherentCache, MemoryStore, RedisStore, VersionWatchedStore } from '../../lib/cache/index.js';
+import { currentReadScope } from '../../lib/executor/index.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Part } from './part.js';
@@ -53,7 +54,10 @@ export function startCache(
     metrics.redisUp.set(0);
     metrics.redisConfigured.set(0);
     const entities = config.cache === 'on' && changeVersion !== undefined;
-    const store = entities ? new VersionWatchedStore(new MemoryStore(), changeVersion) : new MemoryStore();
+    // Checked once per request (its read scope): see VersionWatchedStore.
+    const store = entities
+      ? new VersionWatchedStore(new MemoryStore(), changeVersion, currentReadScope)
+      : new MemoryStore();
     const local = new CoherentCache(store, { onRequests, log: cacheLog });
     return {
       name: 'cache',

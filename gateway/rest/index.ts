@@ -18,14 +18,21 @@ import { EXTENSION_ROUTES, REST_ROUTES } from './routes/index.js';
  */
 export function restApi(pipeline: OperationPipeline, publicUrl: string, authenticator: Authenticator): Route {
   const router = new RestRouter([...REST_ROUTES, ...EXTENSION_ROUTES]);
+  // The server asks three times per request (its route, the metrics label, the handler): the last
+  // path's match is kept, a pure function of the path, so a request is matched once.
+  let last: { path: string; match: ReturnType<RestRouter['match']> } | undefined;
+  const match = (path: string) => {
+    if (last?.path !== path) last = { path, match: router.match(path) };
+    return last.match;
+  };
   registerDocuments(pipeline);
   return {
     name: 'rest',
-    matches: (path) => router.match(path) !== undefined,
+    matches: (path) => match(path) !== undefined,
     // Per-route request metrics: the 7.0 template (bounded), never the path with its ids.
     pathLabel(path) {
-      const match = router.match(path);
-      return typeof match === 'object' ? match.route.path : 'rest';
+      const found = match(path);
+      return typeof found === 'object' ? found.route.path : 'rest';
     },
     async handle(req, res, requestId) {
       const caller = await authenticateRequest(authenticator, req);
@@ -33,27 +40,27 @@ export function restApi(pipeline: OperationPipeline, publicUrl: string, authenti
       const q = url.indexOf('?');
       const rawPath = q < 0 ? url : url.slice(0, q);
       const rawQuery = q < 0 ? '' : url.slice(q + 1);
-      const match = router.match(rawPath);
-      if (match === 'malformed' || match === undefined)
+      const found = match(rawPath);
+      if (found === 'malformed' || found === undefined)
         throw restError('NOT_FOUND', 'the path holds a malformed percent-encoded id');
       const head = req.method === 'HEAD';
-      const handler = match.route.methods[(head ? 'GET' : req.method) as Method];
+      const handler = found.route.methods[(head ? 'GET' : req.method) as Method];
       if (!handler) {
-        res.setHeader('allow', allowedMethods(match.route));
-        throw restError('METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not supported on ${match.route.path}`);
+        res.setHeader('allow', allowedMethods(found.route));
+        throw restError('METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not supported on ${found.route.path}`);
       }
       // Checked here as well as by the GraphQL operations the route runs, so a caller without the scope
       // learns nothing from the route (not even whether the flow exists) and no body is read.
-      const requirement = restRequirement(match.route.path, req.method ?? '');
+      const requirement = restRequirement(found.route.path, req.method ?? '');
       if (!requirement || !allows(caller, requirement))
         throw restError(
           'FORBIDDEN',
-          `${req.method ?? '?'} ${match.route.path} needs the ${describeRequirement(requirement)} scope, which this caller lacks`,
+          `${req.method ?? '?'} ${found.route.path} needs the ${describeRequirement(requirement)} scope, which this caller lacks`,
         );
       const context = new RestContext(
         req,
         rawPath,
-        match.params,
+        found.params,
         rawQuery,
         graphqlRunner(pipeline, { requestId, caller }),
         publicUrl,

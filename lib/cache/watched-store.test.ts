@@ -64,3 +64,39 @@ it('does not keep a value loaded before a write that landed while it was being l
   expect(next).toEqual(['new']);
   await cache.close();
 });
+
+it('checks the version at the first read of each request, and a later request sees a write between them', async () => {
+  let version = 1;
+  let value = 'old';
+  let checks = 0;
+  let request: object | undefined;
+  const store = new VersionWatchedStore(
+    new MemoryStore(),
+    () => {
+      checks++;
+      return version;
+    },
+    () => request,
+  );
+  const cache = new CoherentCache(store);
+  const space = cache.space<string>({ name: 'row', ttlMs: 60_000 });
+  const read = async () =>
+    (await space.loadMany([{ key: 'k', deps: ['row:k'] }], () => Promise.resolve([value])))[0];
+  await cache.whenEnabled();
+  expect(await read()).toBe('old'); // outside any request: checked
+  await cache.flush();
+
+  request = {};
+  const before = checks;
+  expect(await read()).toBe('old');
+  expect(await read()).toBe('old');
+  expect(checks - before).toBe(1); // one check for the request's reads
+
+  // Another process commits while the request runs: concurrent with it, either answer is right.
+  value = 'new';
+  version++;
+  request = {}; // the next request began after the commit: it must see it
+  expect(await read()).toBe('new');
+  expect(checks - before).toBe(2);
+  await cache.close();
+});

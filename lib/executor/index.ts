@@ -29,7 +29,7 @@ export { SqliteExecutor } from './sqlite/sqlite-executor.js';
 export type { SqliteExecutorOptions } from './sqlite/sqlite-executor.js';
 export { PostgresExecutor } from './postgres/postgres-executor.js';
 export type { PostgresExecutorOptions } from './postgres/postgres-executor.js';
-export { withReadScope } from './endpoints/read-scope.js';
+export { currentReadScope, withReadScope } from './endpoints/read-scope.js';
 export type { LsnFloor } from './endpoints/lsn-floor.js';
 export { MemoryLsnFloor } from './endpoints/lsn-floor.js';
 export type { RoutedExecutor } from './endpoints/routed-executor.js';

@@ -79,6 +79,14 @@ export interface SortPlan {
   readonly fingerprint: string;
 }
 
+/**
+ * Plans made so far, by what decides them: the table, the order terms as given, and which primary key
+ * columns an equality fixes. A plan depends on nothing else, and a listing's few shapes recur on every
+ * request (issue 15 §3: plans cached, not rebuilt per read). Bounded: only valid plans are kept.
+ */
+const sortPlans = new Map<string, SortPlan>();
+const MAX_SORT_PLANS = 1000;
+
 /** The total sort order of a query: the requested terms, then the primary key minus fixed columns. */
 export function sortPlan(
   table: TableInfo,
@@ -87,6 +95,24 @@ export function sortPlan(
 ): SortPlan {
   if (orderBy !== undefined && !isList(orderBy))
     throw new InvalidQueryError('INVALID_QUERY', 'orderBy must be an array of { column, direction }');
+  const fixed = equalityFixedColumns(where);
+  let key = table.name;
+  for (const term of orderBy ?? []) key += `|${String(term.column)}:${String(term.direction ?? 'asc')}`;
+  key += '|fixed';
+  for (const pkColumn of table.spec.primaryKey) if (fixed.has(pkColumn)) key += `:${pkColumn}`;
+  let plan = sortPlans.get(key);
+  if (plan === undefined) {
+    plan = buildSortPlan(table, orderBy, fixed);
+    if (sortPlans.size < MAX_SORT_PLANS) sortPlans.set(key, plan);
+  }
+  return plan;
+}
+
+function buildSortPlan(
+  table: TableInfo,
+  orderBy: readonly AnyOrderTerm[] | undefined,
+  fixed: ReadonlyMap<string, unknown>,
+): SortPlan {
   const keys: SortKey[] = [];
   const directions: ('asc' | 'desc')[] = [];
   const seen = new Set<string>();
@@ -124,7 +150,6 @@ export function sortPlan(
       }
     last = direction;
   }
-  const fixed = equalityFixedColumns(where);
   for (const pkColumn of table.spec.primaryKey) {
     if (fixed.has(pkColumn)) continue;
     for (const k of table.sortKeysOf(pkColumn))
@@ -156,8 +181,15 @@ export function orderByClause(plan: SortPlan, nullState = false): string {
  * there is nothing left to sort by).
  */
 export function orderBySuffix(plan: SortPlan): string {
-  return plan.keys.length ? ` ORDER BY ${orderByClause(plan)}` : '';
+  let suffix = orderBySuffixes.get(plan);
+  if (suffix === undefined) {
+    suffix = plan.keys.length ? ` ORDER BY ${orderByClause(plan)}` : '';
+    orderBySuffixes.set(plan, suffix);
+  }
+  return suffix;
 }
+
+const orderBySuffixes = new WeakMap<SortPlan, string>();
 
 /**
  * Rows strictly after `values` in the plan's order, for non-null values. Row-value comparison when
@@ -302,8 +334,7 @@ export function compileSelect(
           plan.keys.map((k) => k.kind),
           plan.keys.map((k) => k.nullable),
         );
-  const selected = new Map<string, PhysicalColumn>();
-  for (const c of [...decoder.physical, ...plan.keys]) selected.set(c.name, { name: c.name, kind: c.kind });
+  const selected = selectedColumns(decoder, plan);
   if (plan.keys[0]?.nullable) {
     if (q.lock)
       throw new InvalidQueryError('INVALID_QUERY', 'a select ordered by a nullable column cannot lock rows');
@@ -317,10 +348,37 @@ export function compileSelect(
   ];
   if (after !== null) conditions.push(keysetCondition(plan, after, params, dialect));
   const sql =
-    `SELECT ${[...selected.keys()].map(quoteIdent).join(', ')} FROM ${quoteIdent(table.name)} ` +
+    `SELECT ${selectList(selected)} FROM ${quoteIdent(table.name)} ` +
     `WHERE ${conditions.join(' AND ')}${orderBySuffix(plan)} LIMIT ${params.add(limit + 1)}` +
     (q.lock ? dialect.lockClause : '');
   return { sql, params: params.values, limit, decoder, plan };
+}
+
+/** The columns a select reads: the projection's, then the sort keys it lacks. Once per decoder and plan. */
+const selections = new WeakMap<RowDecoder, WeakMap<SortPlan, Map<string, PhysicalColumn>>>();
+
+function selectedColumns(decoder: RowDecoder, plan: SortPlan): ReadonlyMap<string, PhysicalColumn> {
+  let byPlan = selections.get(decoder);
+  if (!byPlan) selections.set(decoder, (byPlan = new WeakMap()));
+  let selected = byPlan.get(plan);
+  if (!selected) {
+    selected = new Map<string, PhysicalColumn>();
+    for (const c of [...decoder.physical, ...plan.keys]) selected.set(c.name, { name: c.name, kind: c.kind });
+    byPlan.set(plan, selected);
+  }
+  return selected;
+}
+
+const selectLists = new WeakMap<ReadonlyMap<string, PhysicalColumn>, string>();
+
+/** The quoted column list of a selection (`"a", "b"`), made once per selection. */
+function selectList(selected: ReadonlyMap<string, PhysicalColumn>): string {
+  let list = selectLists.get(selected);
+  if (list === undefined) {
+    list = [...selected.keys()].map(quoteIdent).join(', ');
+    selectLists.set(selected, list);
+  }
+  return list;
 }
 
 /** Column that tells which query of a batch a row belongs to. */
