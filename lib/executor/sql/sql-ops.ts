@@ -272,6 +272,13 @@ export class SqlOps implements ExecutorOps {
     const shape = template;
     if (!shape || valid.length === 0) return outcomes;
     await this.runner.inTransaction(async (tx) => {
+      if (tx.insertEachRow) {
+        const failures = await tx.insertEachRow({ ...shape, rows: valid.map((v) => v.values) });
+        failures.forEach((error, k) => {
+          if (error) outcomes[valid[k]!.index] = { ok: false, error };
+        });
+        return;
+      }
       try {
         // Usual case: every row goes in with one bulk statement.
         await tx.savepoint(() => tx.insertRows({ ...shape, rows: valid.map((v) => v.values) }));
