@@ -8,7 +8,7 @@ import { describe, encodeColumn } from './codec.js';
 import { compilePredicate } from './compile-predicate.js';
 import { checkLimit, orderBySuffix, sortPlan } from './compile-select.js';
 import type { Dialect } from './dialect.js';
-import { Params, quoteIdent } from './dialect.js';
+import { limitClause, Params, quoteIdent } from './dialect.js';
 import type { PhysicalColumn } from './table-info.js';
 import { TableInfo } from './table-info.js';
 import { isList } from './is-list.js';
@@ -145,7 +145,7 @@ export function compileDelete(
     const key = pk.length === 1 ? pk[0]! : `(${pk.join(', ')})`;
     sql +=
       `${key} IN (SELECT ${pk.join(', ')} FROM ${quoteIdent(table.name)} WHERE ${condition} ` +
-      `${orderBySuffix(plan).trimStart()} LIMIT ${params.add(limit)})`;
+      `${orderBySuffix(plan).trimStart()} ${limitClause(limit)})`;
   } else {
     sql += condition;
   }
