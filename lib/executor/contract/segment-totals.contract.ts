@@ -103,6 +103,22 @@ export function segmentTotalsContract(_h: ContractHarness, ex: () => Executor): 
       expect(await totalsOf(f)).toEqual(recount(all.filter((_, i) => !gone.has(i))));
     });
 
+    it('counts only the rows of a non-atomic batch that went in, in a transaction and out of one', async () => {
+      const f = await newFlow();
+      const batch = ['[0:0_1:0)', '[0:500000000_2:0)', '[5:0_6:0)', '[5:0_7:0)', '[9:0_10:0)'].map(r);
+      const rows = (tag: string) => batch.map((s, i) => segment(f, s, `${f}-${tag}${i}`));
+      const outcomes = await ex().insertEach('segments', rows('a'));
+      expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, false, true]);
+      const accepted = [batch[0]!, batch[2]!, batch[4]!];
+      expect(await totalsOf(f)).toEqual(recount(accepted));
+      // Again inside a transaction that goes on after the refused rows: all overlap now.
+      await ex().transaction(async (tx) => {
+        expect((await tx.insertEach('segments', rows('b'))).every((o) => !o.ok)).toBe(true);
+        await tx.insert('segments', [segment(f, r('[20:0_21:0)'), `${f}-c`)]);
+      });
+      expect(await totalsOf(f)).toEqual(recount([...accepted, r('[20:0_21:0)')]));
+    });
+
     it('goes with the flow row: a flow created over remaining segments starts from them', async () => {
       const f = await newFlow();
       await ex().insert('segments', [segment(f, '[0:0_1:0)', `${f}-a`), segment(f, '[1:0_2:0)', `${f}-b`)]);

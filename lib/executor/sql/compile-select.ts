@@ -7,7 +7,7 @@ import { MAX_PAGE_SIZE } from '../types.js';
 import { decodeColumn } from './codec.js';
 import { compilePredicate } from './compile-predicate.js';
 import type { Dialect } from './dialect.js';
-import { Params, quoteIdent } from './dialect.js';
+import { limitClause, Params, quoteIdent } from './dialect.js';
 import { isList } from './is-list.js';
 import type { PhysicalColumn } from './table-info.js';
 import { TableInfo } from './table-info.js';
@@ -271,7 +271,7 @@ function nullsLastSelect(input: NullsLastInput, columns: readonly string[]): str
     const orderBy = order.keys.length && !empty ? ` ORDER BY ${orderByClause(order, true)}` : '';
     return (
       `SELECT * FROM (SELECT ${nulls} AS ${quoteIdent(NULLS_COLUMN)}, ${list} FROM ${quoteIdent(table.name)} ` +
-      `WHERE ${conditions.join(' AND ')}${orderBy} LIMIT ${params.add(limit + 1)}) ` +
+      `WHERE ${conditions.join(' AND ')}${orderBy} ${limitClause(limit + 1)}) ` +
       `AS ${nulls ? 'without_value' : 'with_value'}`
     );
   };
@@ -279,7 +279,7 @@ function nullsLastSelect(input: NullsLastInput, columns: readonly string[]): str
   const withoutValue = part(1);
   return (
     `SELECT ${list} FROM (${withValue} UNION ALL ${withoutValue}) AS page ` +
-    `ORDER BY ${quoteIdent(NULLS_COLUMN)}, ${orderByClause(plan, true)} LIMIT ${params.add(limit + 1)}`
+    `ORDER BY ${quoteIdent(NULLS_COLUMN)}, ${orderByClause(plan, true)} ${limitClause(limit + 1)}`
   );
 }
 
@@ -349,7 +349,7 @@ export function compileSelect(
   if (after !== null) conditions.push(keysetCondition(plan, after, params, dialect));
   const sql =
     `SELECT ${selectList(selected)} FROM ${quoteIdent(table.name)} ` +
-    `WHERE ${conditions.join(' AND ')}${orderBySuffix(plan)} LIMIT ${params.add(limit + 1)}` +
+    `WHERE ${conditions.join(' AND ')}${orderBySuffix(plan)} ${limitClause(limit + 1)}` +
     (q.lock ? dialect.lockClause : '');
   return { sql, params: params.values, limit, decoder, plan };
 }

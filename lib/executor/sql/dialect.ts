@@ -1,3 +1,4 @@
+import { InvalidQueryError } from '../errors.js';
 import type { BackendName } from '../types.js';
 
 /**
@@ -78,6 +79,19 @@ export interface OutboxOrder {
 /** Double-quoted identifier. Identifiers only ever come from the catalog, quoting is belt and braces. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A LIMIT clause with its count written into the text, never a bound parameter: SQLite (3.53 here) lets
+ * the planner read a bound LIMIT, and then marks the statement expired whenever that parameter is bound
+ * again, so every run of a cached statement with `LIMIT ?` was parsed and planned anew (3× the CPU of a
+ * one-row lookup by key; docs/decisions.md §57). A literal keeps the cached plan; the texts differ only by
+ * the counts callers use, and the query monitor's shapes fold them together.
+ */
+export function limitClause(count: number): string {
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new InvalidQueryError('INVALID_QUERY', `a LIMIT must be a whole number >= 0, got ${String(count)}`);
+  return `LIMIT ${count}`;
 }
 
 /** Collects positional parameters while SQL text is being built. */

@@ -6,12 +6,23 @@ import type { SqlRunner } from './runner.js';
 
 /** A runner that reports every statement it runs (duration, rows, failures too) to a QueryMonitor. */
 export class MonitoredRunner implements SqlRunner {
+  readonly insertEachRow?: SqlRunner['insertEachRow'];
+
   constructor(
     private readonly inner: SqlRunner,
     private readonly monitor: QueryMonitor,
     /** Which database server runs the statements: `primary`, or a read endpoint's name. */
     private readonly endpoint = 'primary',
-  ) {}
+  ) {
+    const eachRow = inner.insertEachRow?.bind(inner);
+    if (eachRow)
+      this.insertEachRow = (rows) =>
+        this.timed(
+          insertShape(rows),
+          () => eachRow(rows),
+          (failures) => failures.filter((f) => f === undefined).length,
+        );
+  }
 
   get dialect() {
     return this.inner.dialect;
@@ -60,10 +71,8 @@ export class MonitoredRunner implements SqlRunner {
   }
 
   insertRows(rows: PhysicalRows, suffix?: string): Promise<{ count: number; returned: RawRow[] }> {
-    // The statement's shape: its table and columns (the backend builds the text; the values never show).
-    const sql = `INSERT INTO "${rows.table.name}" (${rows.columns.map((c) => c.name).join(', ')})${suffix ? ` ${suffix}` : ''}`;
     return this.timed(
-      sql,
+      insertShape(rows, suffix),
       () => this.inner.insertRows(rows, suffix),
       (r) => r.count,
     );
@@ -82,6 +91,11 @@ export class MonitoredRunner implements SqlRunner {
   explain(sql: string, params: readonly unknown[]): Promise<string> {
     return this.inner.explain(sql, params);
   }
+}
+
+/** An insert's shape: its table and columns (the backend builds the text; the values never show). */
+function insertShape(rows: PhysicalRows, suffix?: string): string {
+  return `INSERT INTO "${rows.table.name}" (${rows.columns.map((c) => c.name).join(', ')})${suffix ? ` ${suffix}` : ''}`;
 }
 
 /** The runner itself, or the runner reporting to `monitor` when there is one. */

@@ -1,7 +1,7 @@
 import { InvalidQueryError } from '../errors.js';
 import type { OutboxEvent } from '../types.js';
 import { checkLimit, rowDecoder } from './compile-select.js';
-import { Params, quoteIdent } from './dialect.js';
+import { limitClause, Params, quoteIdent } from './dialect.js';
 import type { SqlRunner } from './runner.js';
 import { TableInfo } from './table-info.js';
 
@@ -67,7 +67,7 @@ async function readReleased(runner: SqlRunner, after: bigint, limit: number): Pr
   const sql =
     `SELECT ${decoder.physical.map((c) => quoteIdent(c.name)).join(', ')}, ${position} AS "position" ` +
     `FROM event_outbox WHERE ${position} > ${params.add(dialect.toParam('int8', after))} ` +
-    `ORDER BY ${position} LIMIT ${params.add(limit)}`;
+    `ORDER BY ${position} ${limitClause(limit)}`;
   const raw = await runner.all(sql, params.values);
   return raw.map((r) => ({
     ...(decoder.decode(r) as Omit<OutboxEvent, 'position'>),
@@ -115,6 +115,6 @@ export async function pruneOutbox(
     `DELETE FROM event_outbox WHERE seq IN (SELECT seq FROM event_outbox ` +
     `WHERE ${position} <= ${through} AND event_timestamp < ${before} ` +
     `AND ${position} < (SELECT max(${position}) FROM event_outbox) ` +
-    `ORDER BY ${position} LIMIT ${params.add(limit)})`;
+    `ORDER BY ${position} ${limitClause(limit)})`;
   return runner.write(sql, params.values, 'event_outbox');
 }

@@ -36,9 +36,12 @@ import {
   compileIncrement,
   compileUpdate,
   conflictClause,
+  encodeInsertRow,
   encodeInsertRows,
+  insertShape,
   returningList,
 } from './compile-write.js';
+import type { InsertShape } from './compile-write.js';
 import type { SqlRunner } from './runner.js';
 import { TableInfo } from './table-info.js';
 import { isList } from './is-list.js';
@@ -256,22 +259,33 @@ export class SqlOps implements ExecutorOps {
   async insertEach<T extends TableName>(tableName: T, rows: readonly InsertRow<T>[]): Promise<RowOutcome[]> {
     // Validate each row on its own first: a bad value fails that row, not the batch.
     const outcomes: RowOutcome[] = [];
+    let insert: InsertShape;
+    try {
+      insert = insertShape(tableName);
+    } catch (error) {
+      if (!(error instanceof ExecutorError)) throw error;
+      return rows.map(() => ({ ok: false, error }));
+    }
     const valid: { index: number; values: readonly unknown[] }[] = [];
-    let template: ReturnType<typeof encodeInsertRows> | undefined;
     rows.forEach((row, index) => {
       try {
-        const one = encodeInsertRows(tableName, [row]);
-        template ??= one;
-        valid.push({ index, values: one.rows[0]! });
+        valid.push({ index, values: encodeInsertRow(insert, row) });
         outcomes[index] = { ok: true };
       } catch (error) {
         if (!(error instanceof ExecutorError)) throw error;
         outcomes[index] = { ok: false, error };
       }
     });
-    const shape = template;
-    if (!shape || valid.length === 0) return outcomes;
+    if (valid.length === 0) return outcomes;
+    const shape = { table: insert.table, columns: insert.columns };
     await this.runner.inTransaction(async (tx) => {
+      if (tx.insertEachRow) {
+        const failures = await tx.insertEachRow({ ...shape, rows: valid.map((v) => v.values) });
+        failures.forEach((error, k) => {
+          if (error) outcomes[valid[k]!.index] = { ok: false, error };
+        });
+        return;
+      }
       try {
         // Usual case: every row goes in with one bulk statement.
         await tx.savepoint(() => tx.insertRows({ ...shape, rows: valid.map((v) => v.values) }));

@@ -36,18 +36,26 @@ export interface SqliteExecutorOptions {
   readonly busyTimeoutMs?: number;
 }
 
-function insertPhysical(conn: SqliteConnection, physical: PhysicalRows, suffix?: string) {
+/** The one-row INSERT statement of `physical` (prepared once per text), and how to bind a row to it. */
+function insertStatement(conn: SqliteConnection, physical: PhysicalRows, suffix?: string) {
   const cols = physical.columns.map((c) => quoteIdent(c.name));
   const sql =
     `INSERT INTO ${quoteIdent(physical.table.name)} (${cols.join(', ')}) ` +
     `VALUES (${cols.map(() => '?').join(', ')})${suffix ? ` ${suffix}` : ''}`;
   const kinds = physical.columns.map((c) => c.kind);
+  return {
+    stmt: conn.prepare(sql),
+    params: (row: readonly unknown[]) => row.map((v, i) => sqliteDialect.toParam(kinds[i]!, v)),
+  };
+}
+
+function insertPhysical(conn: SqliteConnection, physical: PhysicalRows, suffix?: string) {
   try {
-    const stmt = conn.prepare(sql);
+    const { stmt, params: paramsOf } = insertStatement(conn, physical, suffix);
     let count = 0;
     const returned: RawRow[] = [];
     for (const row of physical.rows) {
-      const params = row.map((v, i) => sqliteDialect.toParam(kinds[i]!, v));
+      const params = paramsOf(row);
       if (stmt.reader) {
         const rows = stmt.all(...params) as RawRow[];
         returned.push(...rows);
@@ -320,6 +328,30 @@ class SqliteTxRunner implements SqlRunner {
 
   insertRows(rows: PhysicalRows, suffix?: string) {
     return this.attempt(() => insertPhysical(this.check(), rows, suffix));
+  }
+
+  /**
+   * Each row its own INSERT: one that aborts (an overlap, a duplicate key) is undone by SQLite alone and
+   * the transaction goes on, so no savepoint is needed. A savepoint around a batch made SQLite copy every
+   * page the batch changed to a statement journal, spilled to a temporary file past 64 KiB: about a third
+   * of a 10-segment registration's CPU (docs/decisions.md §57).
+   */
+  insertEachRow(physical: PhysicalRows): Promise<(ExecutorError | undefined)[]> {
+    return this.attempt(() => {
+      const conn = this.check();
+      const { stmt, params } = insertStatement(conn, physical);
+      return physical.rows.map((row) => {
+        try {
+          stmt.run(...params(row));
+          return undefined;
+        } catch (e) {
+          const error = mapSqliteError(e, physical.table.name);
+          // SQLite rolled the whole transaction back (SQLITE_FULL, an I/O error): nothing to go on with.
+          if (error.retryable || !conn.db.inTransaction) throw error;
+          return error;
+        }
+      });
+    });
   }
 
   inTransaction<R>(fn: (tx: SqlRunner) => Promise<R>): Promise<R> {

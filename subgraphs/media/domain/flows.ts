@@ -43,7 +43,7 @@ async function loadFlow(tx: Transaction, flowId: string): Promise<FlowRow> {
   return flow;
 }
 
-export function assertWritable(flow: FlowRow): void {
+export function assertWritable(flow: Pick<FlowRow, 'id' | 'read_only'>): void {
   if (flow.read_only)
     throw new DomainError(
       'FLOW_READ_ONLY',

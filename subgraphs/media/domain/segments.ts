@@ -1,4 +1,4 @@
-import type { InsertRow, Row, Transaction } from '../../../lib/executor/index.js';
+import type { InsertRow, Projected, Row, Transaction } from '../../../lib/executor/index.js';
 import { and, eq, isIn, isNull } from '../../../lib/executor/index.js';
 import { formatTimeRange, isNonEmpty, spanOf } from '../../../lib/tams/index.js';
 import type { TimeRange } from '../../../lib/tams/index.js';
@@ -7,7 +7,7 @@ import { DomainError, toDomainError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { emit } from './events.js';
 import { mediaUrlProblem } from './media-url.js';
-import { assertWritable, lockFlow } from './flows.js';
+import { assertWritable } from './flows.js';
 import type { MediaRepository } from './repository.js';
 import { write } from './repository.js';
 import { segmentJson } from './event-payload-json.js';
@@ -110,7 +110,15 @@ async function applyObjectRules(
   const ids = [...new Set(candidates.map((c) => c.row.object_id))];
   // Locked, so garbage collection cannot remove an object this registration is about to reference.
   const found = ids.length
-    ? (await tx.select({ table: 'objects', where: isIn('id', ids), limit: ids.length, lock: true })).rows
+    ? (
+        await tx.select({
+          table: 'objects',
+          columns: OBJECT_RULE_COLUMNS,
+          where: isIn('id', ids),
+          limit: ids.length,
+          lock: true,
+        })
+      ).rows
     : [];
   const objects = new Map(found.map((o) => [o.id, o]));
   const external = new Map<string, InsertRow<'objects'>>();
@@ -140,11 +148,24 @@ async function applyObjectRules(
   return { external, stored: objects };
 }
 
+/** What the object rules and the reference updates read of a stored object (only these: no row decoded whole). */
+const OBJECT_RULE_COLUMNS = [
+  'id',
+  'allocated_for_flow_id',
+  'first_referenced_by_flow_id',
+  'gc_candidate_since',
+] as const;
+type ObjectOfRequest = Projected<'objects', (typeof OBJECT_RULE_COLUMNS)[number]>;
+
+/** What registration reads of its flow: existence, writability, container, the span it extends, the event's keys. */
+const FLOW_COLUMNS = ['id', 'source_id', 'read_only', 'container', 'timerange'] as const;
+type FlowOfRequest = Projected<'flows', (typeof FLOW_COLUMNS)[number]>;
+
 interface ObjectsOfRequest {
   /** Objects held elsewhere (get URLs given), created with the first segment that uses them. */
   readonly external: Map<string, InsertRow<'objects'>>;
   /** The request's objects already in the store, locked for the transaction. */
-  readonly stored: Map<string, Row<'objects'>>;
+  readonly stored: Map<string, ObjectOfRequest>;
 }
 
 /** Segments one request may register (bounds the transaction and the IN lists it builds). */
@@ -163,7 +184,16 @@ export async function addSegments(
     );
   return write(repository, async (tx) => {
     const now = repository.now();
-    const flow = await lockFlow(tx, flowId);
+    // Locked (PostgreSQL: FOR UPDATE), so concurrent registrations to the flow serialise on its row.
+    const [flow] = (
+      await tx.select({
+        table: 'flows',
+        columns: FLOW_COLUMNS,
+        where: eq('id', flowId),
+        limit: 1,
+        lock: true,
+      })
+    ).rows;
     if (!flow) throw new DomainError('NOT_FOUND', `flow ${flowId} does not exist`);
     assertWritable(flow);
     if (!flow.container)
@@ -207,7 +237,7 @@ export async function addSegments(
 async function recordAdded(
   tx: Transaction,
   now: Date,
-  flow: Row<'flows'>,
+  flow: FlowOfRequest,
   added: Row<'segments'>[],
   { external, stored }: ObjectsOfRequest,
 ): Promise<void> {
