@@ -55,7 +55,7 @@ beforeAll(async () => {
   for (const s of started) if (s.status === 'fulfilled') roles.push(s.value);
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  [media, , gateway] = roles;
+  [media, , gateway] = roles as [RoleProcess, RoleProcess, RoleProcess];
   headers = bearer(
     await createToken({ kind: 'postgres', url: db.url, poolSize: 1, statementTimeoutMs: 30_000 }),
   );
