@@ -22,6 +22,10 @@ export function readBody(
     return Promise.reject(
       new HttpError(413, 'REQUEST_TOO_LARGE', `the request body is larger than ${maxBytes} bytes`),
     );
+  // The client went away while the handler awaited something else (a client giving up on a slow or
+  // stopped server): the request's 'error' and 'close' are past, and waiting for its 'end' would hold the
+  // handler, and a draining process's exit, until the deadline.
+  if (req.destroyed && !req.readableEnded) return Promise.reject(clientGone());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -45,6 +49,8 @@ export function readBody(
       cleanup();
       reject(error);
     };
+    // Destroyed without an error (req.destroy() by another part of the server): no 'end' will come.
+    const onClose = () => onError(clientGone());
     const timer = setTimeout(
       () =>
         stop(
@@ -62,9 +68,18 @@ export function readBody(
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     }
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** A disconnect (client-disconnect.ts): logged at debug, as the client's doing, when its socket is gone. */
+function clientGone(): Error {
+  return Object.assign(new Error('the connection closed before the request body was read'), {
+    code: 'ERR_STREAM_PREMATURE_CLOSE',
   });
 }
