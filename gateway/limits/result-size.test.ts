@@ -51,6 +51,11 @@ describe('estimatedObjects', () => {
     // A limit that is not a number is the default page size, not the number its text reads as.
     expect(run({ n: '2', m: 3 })).toBe(run({ n: undefined, m: 3 }));
     expect(run({ n: '2', m: 3 })).not.toBe(first);
+    // Hostile values without a string form (own `toString`/`valueOf` that are not functions) are the
+    // default page size too, never a TypeError (a 500).
+    const hostile = { toString: { polluted: true }, valueOf: { polluted: true } };
+    expect(run({ n: hostile, m: 3 })).toBe(run({ n: undefined, m: 3 }));
+    expect(run({ n: [hostile], m: Object.create(null) as object })).toBe(run({ n: undefined, m: undefined }));
   });
 
   it('lets every REST listing through at its largest page', () => {

@@ -72,6 +72,10 @@ export function estimatedObjects(
   let key = String(ceiling);
   for (const name of memo.limitVariables) {
     const value = variables?.[name];
+    // Not a scalar (hostile input: `{"toString": {...}}` has no string form): no key, no memo; the
+    // walk counts it as the default page size and coercion refuses it afterwards.
+    if (typeof value === 'object' && value !== null)
+      return walkEstimate(schema, document, operation, variables, ceiling);
     key += `|${typeof value}:${String(value)}`;
   }
   let estimate = memo.values.get(key);
