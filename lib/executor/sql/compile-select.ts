@@ -96,10 +96,12 @@ export function sortPlan(
   if (orderBy !== undefined && !isList(orderBy))
     throw new InvalidQueryError('INVALID_QUERY', 'orderBy must be an array of { column, direction }');
   const fixed = equalityFixedColumns(where);
-  let key = table.name;
-  for (const term of orderBy ?? []) key += `|${String(term.column)}:${String(term.direction ?? 'asc')}`;
-  key += '|fixed';
-  for (const pkColumn of table.spec.primaryKey) if (fixed.has(pkColumn)) key += `:${pkColumn}`;
+  // JSON, so that no column text can make two different orders one key (and no value's toString runs).
+  const key = JSON.stringify([
+    table.name,
+    (orderBy ?? []).map((t) => [t.column, t.direction ?? 'asc']),
+    table.spec.primaryKey.filter((c) => fixed.has(c)),
+  ]);
   let plan = sortPlans.get(key);
   if (plan === undefined) {
     plan = buildSortPlan(table, orderBy, fixed);
@@ -334,13 +336,14 @@ export function compileSelect(
           plan.keys.map((k) => k.kind),
           plan.keys.map((k) => k.nullable),
         );
-  const selected = selectedColumns(decoder, plan);
+  const selected = selection(decoder, plan);
   if (plan.keys[0]?.nullable) {
     if (q.lock)
       throw new InvalidQueryError('INVALID_QUERY', 'a select ordered by a nullable column cannot lock rows');
-    const sql = nullsLastSelect({ table, dialect, params, where: q.where, plan, after, limit }, [
-      ...selected.keys(),
-    ]);
+    const sql = nullsLastSelect(
+      { table, dialect, params, where: q.where, plan, after, limit },
+      selected.names,
+    );
     return { sql, params: params.values, limit, decoder, plan };
   }
   const conditions = [
@@ -348,37 +351,32 @@ export function compileSelect(
   ];
   if (after !== null) conditions.push(keysetCondition(plan, after, params, dialect));
   const sql =
-    `SELECT ${selectList(selected)} FROM ${quoteIdent(table.name)} ` +
+    `SELECT ${selected.list} FROM ${quoteIdent(table.name)} ` +
     `WHERE ${conditions.join(' AND ')}${orderBySuffix(plan)} ${limitClause(limit + 1)}` +
     (q.lock ? dialect.lockClause : '');
   return { sql, params: params.values, limit, decoder, plan };
 }
 
-/** The columns a select reads: the projection's, then the sort keys it lacks. Once per decoder and plan. */
-const selections = new WeakMap<RowDecoder, WeakMap<SortPlan, Map<string, PhysicalColumn>>>();
+/** The columns a select reads: the projection's, then the sort keys it lacks; their names and quoted list. */
+interface Selection {
+  readonly names: readonly string[];
+  /** `"a", "b"` */
+  readonly list: string;
+}
 
-function selectedColumns(decoder: RowDecoder, plan: SortPlan): ReadonlyMap<string, PhysicalColumn> {
+/** Made once per decoder and plan: a listing's few shapes recur on every request. */
+const selections = new WeakMap<RowDecoder, WeakMap<SortPlan, Selection>>();
+
+function selection(decoder: RowDecoder, plan: SortPlan): Selection {
   let byPlan = selections.get(decoder);
   if (!byPlan) selections.set(decoder, (byPlan = new WeakMap()));
   let selected = byPlan.get(plan);
   if (!selected) {
-    selected = new Map<string, PhysicalColumn>();
-    for (const c of [...decoder.physical, ...plan.keys]) selected.set(c.name, { name: c.name, kind: c.kind });
+    const names = [...new Set([...decoder.physical, ...plan.keys].map((c) => c.name))];
+    selected = { names, list: names.map(quoteIdent).join(', ') };
     byPlan.set(plan, selected);
   }
   return selected;
-}
-
-const selectLists = new WeakMap<ReadonlyMap<string, PhysicalColumn>, string>();
-
-/** The quoted column list of a selection (`"a", "b"`), made once per selection. */
-function selectList(selected: ReadonlyMap<string, PhysicalColumn>): string {
-  let list = selectLists.get(selected);
-  if (list === undefined) {
-    list = [...selected.keys()].map(quoteIdent).join(', ');
-    selectLists.set(selected, list);
-  }
-  return list;
 }
 
 /** Column that tells which query of a batch a row belongs to. */

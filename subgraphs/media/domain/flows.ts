@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { InsertRow, Row, SetValues, Transaction } from '../../../lib/executor/index.js';
+import type {
+  ColumnName,
+  InsertRow,
+  Projected,
+  Row,
+  SetValues,
+  Transaction,
+} from '../../../lib/executor/index.js';
 import { and, eq, ExecutorError, isIn } from '../../../lib/executor/index.js';
 import { EMPTY } from '../../../lib/tams/index.js';
 import type { BitRateKind, FlowCollectionItemInput, FlowInput } from '../__generated__/resolvers-types.js';
@@ -33,8 +40,26 @@ export type FlowRow = Row<'flows'>;
  * concurrent writers to one flow on PostgreSQL (READ COMMITTED) would both read N and one update would
  * be lost. (SQLite's BEGIN IMMEDIATE serialises whole transactions anyway.)
  */
-export async function lockFlow(tx: Transaction, flowId: string): Promise<FlowRow | undefined> {
-  return (await tx.select({ table: 'flows', where: eq('id', flowId), limit: 1, lock: true })).rows[0];
+/**
+ * The flow's row, or only `columns` of it, locked for the transaction (PostgreSQL: FOR UPDATE), so that
+ * writers to one flow serialise on its row.
+ */
+export async function lockFlow(tx: Transaction, flowId: string): Promise<FlowRow | undefined>;
+export async function lockFlow<C extends ColumnName<'flows'>>(
+  tx: Transaction,
+  flowId: string,
+  columns: readonly C[],
+): Promise<Projected<'flows', C> | undefined>;
+export async function lockFlow(
+  tx: Transaction,
+  flowId: string,
+  columns?: readonly ColumnName<'flows'>[],
+): Promise<Partial<FlowRow> | undefined> {
+  const where = eq('id', flowId);
+  const query = columns
+    ? tx.select({ table: 'flows', columns, where, limit: 1, lock: true })
+    : tx.select({ table: 'flows', where, limit: 1, lock: true });
+  return (await query).rows[0];
 }
 
 async function loadFlow(tx: Transaction, flowId: string): Promise<FlowRow> {

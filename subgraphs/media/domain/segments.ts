@@ -7,7 +7,7 @@ import { DomainError, toDomainError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { emit } from './events.js';
 import { mediaUrlProblem } from './media-url.js';
-import { assertWritable } from './flows.js';
+import { assertWritable, lockFlow } from './flows.js';
 import type { MediaRepository } from './repository.js';
 import { write } from './repository.js';
 import { segmentJson } from './event-payload-json.js';
@@ -184,16 +184,7 @@ export async function addSegments(
     );
   return write(repository, async (tx) => {
     const now = repository.now();
-    // Locked (PostgreSQL: FOR UPDATE), so concurrent registrations to the flow serialise on its row.
-    const [flow] = (
-      await tx.select({
-        table: 'flows',
-        columns: FLOW_COLUMNS,
-        where: eq('id', flowId),
-        limit: 1,
-        lock: true,
-      })
-    ).rows;
+    const flow = await lockFlow(tx, flowId, FLOW_COLUMNS);
     if (!flow) throw new DomainError('NOT_FOUND', `flow ${flowId} does not exist`);
     assertWritable(flow);
     if (!flow.container)
