@@ -33,7 +33,11 @@ export interface ReplicatedPostgres {
   stopStandby(): Promise<void>;
   /** Starts it again; resolves when it accepts connections. */
   startStandby(): Promise<void>;
-  /** Sets the standby's `recovery_min_apply_delay` (0 for none) and reloads it. */
+  /**
+   * Sets the standby's `recovery_min_apply_delay` (0 for none) and reloads it. A delay resolves only
+   * once it is in effect (the reload is a signal the startup process takes up when it will: a write
+   * made before that is replayed at once).
+   */
   delayReplay(ms: number): Promise<void>;
   /** Stops both servers and removes their directory. */
   close(): Promise<void>;
@@ -132,7 +136,40 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
         .filter((line) => !line.startsWith('recovery_min_apply_delay'));
       writeFileSync(autoConf, [...kept, `recovery_min_apply_delay = '${ms}ms'`, ''].join('\n'));
       await pgCtl(standby, 'reload');
+      if (ms > 0) await replayDelayed(url(primaryPort), url(standbyPort));
     },
     close,
   };
+}
+
+/**
+ * Commits a transaction on the primary until the standby's startup process is seen holding one back
+ * (wait event RecoveryApplyDelay): from then on nothing later is replayed before the delay passes.
+ */
+async function replayDelayed(primaryUrl: string, standbyUrl: string): Promise<void> {
+  const primary = new pg.Client({ connectionString: primaryUrl });
+  const standby = new pg.Client({ connectionString: standbyUrl });
+  await primary.connect();
+  try {
+    await standby.connect();
+    for (let commit = 0; commit < 100; commit++) {
+      // A transaction with an xid writes a commit record: the kind of record the delay holds back.
+      await primary.query('BEGIN');
+      await primary.query('SELECT pg_current_xact_id()');
+      await primary.query('COMMIT');
+      for (let look = 0; look < 20; look++) {
+        const { rowCount } = await standby.query(
+          "SELECT 1 FROM pg_stat_activity WHERE backend_type = 'startup' AND wait_event = 'RecoveryApplyDelay'",
+        );
+        if (rowCount) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new Error(
+      'the standby never held a commit back after recovery_min_apply_delay was set: see its log in the test directory',
+    );
+  } finally {
+    await primary.end();
+    await standby.end().catch(() => undefined);
+  }
 }
