@@ -147,6 +147,43 @@ describe('CoherentCache', () => {
     expect(await space.loadMany([{ key: 'k', deps: [] }], load)).toEqual([2]);
   });
 
+  it('hands out frozen values; a hit on unchanged bytes is the value decoded before, a changed entry a new one', async () => {
+    const { cache, get, write } = started();
+    await cache.whenEnabled();
+    const [loaded] = await get('a');
+    expect(Object.isFrozen(loaded)).toBe(true);
+    await cache.flush();
+    const [first] = await get('a');
+    const [again] = await get('a');
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Shared between requests, so a caller cannot change what the next one reads.
+    expect(() => {
+      (first as { version: number }).version = 99;
+    }).toThrow(TypeError);
+    await write('a');
+    await get('a');
+    await cache.flush();
+    const [after] = await get('a');
+    expect(after).not.toBe(first);
+    expect(after).toEqual({ id: 'a', version: 1 });
+  });
+
+  it('with decodedBytes 0 every hit is decoded anew (and still frozen)', async () => {
+    const cache = new CoherentCache(new MemoryStore(), { decodedBytes: 0 });
+    opened.push(cache);
+    await cache.whenEnabled();
+    const space = cache.space<{ n: number[] }>({ name: 'n', ttlMs: 60_000 });
+    const load = (misses: readonly EntryRequest[]) => Promise.resolve(misses.map(() => ({ n: [1, 2] })));
+    await space.loadMany([{ key: 'k', deps: [] }], load);
+    await cache.flush();
+    const [first] = await space.loadMany([{ key: 'k', deps: [] }], load);
+    const [again] = await space.loadMany([{ key: 'k', deps: [] }], load);
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
+    expect(Object.isFrozen(again?.n)).toBe(true);
+  });
+
   it('fills in the background: a request does not wait for the fill, flush() does', async () => {
     const { cache, store, get } = started();
     await cache.whenEnabled();
