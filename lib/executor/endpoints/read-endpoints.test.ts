@@ -60,17 +60,17 @@ async function admitted(): Promise<void> {
 
 /** One row of the store's schema to write and read back: an outbox consumer's cursor. */
 const CONSUMER = 'read-endpoints-test';
-async function write(value: bigint): Promise<void> {
+async function write(value: bigint, via: RoutedExecutor = executor): Promise<void> {
   await withReadScope(() =>
-    executor.upsert(
+    via.upsert(
       'outbox_cursors',
       [{ consumer: CONSUMER, last_seq: value, owner: null, lease_expires: null, updated: new Date() }],
       { conflict: ['consumer'], update: ['last_seq', 'updated'] },
     ),
   );
 }
-const read = () =>
-  withReadScope(async () => (await executor.lookup('outbox_cursors', 'consumer', [CONSUMER]))[0]?.last_seq);
+const read = (via: RoutedExecutor = executor) =>
+  withReadScope(async () => (await via.lookup('outbox_cursors', 'consumer', [CONSUMER]))[0]?.last_seq);
 
 describe('read endpoints on a streaming standby', () => {
   it('never read older than an acknowledged write: 1,000 write-then-read rounds, some served by the standby', async () => {
@@ -194,26 +194,46 @@ describe('read endpoints on a streaming standby', () => {
   });
 
   it('a scan waits for the standby to replay a fresh write; a window read goes to the primary at once', async () => {
-    await pg.delayReplay(300); // well below the eject bound, well above a probe's round trip
+    // Its own executor: a 3 s replay delay (a loaded machine may well stall 300 ms between a write and
+    // the read after it, never 3 s) under a lag bound it stays within, and a scan wait that outlasts it.
+    const routed = (await openExecutor({
+      kind: 'postgres',
+      url: pg.primaryUrl,
+      poolSize: 2,
+      statementTimeoutMs: 30_000,
+      reads: { ...settings, urls: [pg.standbyUrl], maxLagSeconds: 60, scanWaitMs: 30_000 },
+    })) as RoutedExecutor;
+    const standbyOf = () => routed.readEndpoints()[0]!;
     try {
-      await write(500n);
-      const before = standby().reads;
+      await eventually(async () => {
+        await routed.probeReadEndpoints();
+        return standbyOf().up;
+      }, 'the standby to be admitted');
+      await pg.delayReplay(3000);
+      // Written through this executor: its floor is the one its reads are held to.
+      await write(500n, routed);
+      const before = standbyOf().reads;
       // A window read right after the write: the standby lags, the primary answers.
-      expect(await read()).toBe(500n);
-      expect(standby().reads).toBe(before);
-      await write(501n);
+      expect(
+        await withReadScope(
+          async () => (await routed.lookup('outbox_cursors', 'consumer', [CONSUMER]))[0]?.last_seq,
+        ),
+      ).toBe(500n);
+      expect(standbyOf().reads).toBe(before);
+      await write(501n, routed);
       // A scan right after another write: it waits (up to scanWaitMs) and runs on the standby.
       const count = await withReadScope(() =>
-        executor.aggregate({
+        routed.aggregate({
           table: 'outbox_cursors',
           where: eq('consumer', CONSUMER),
           measures: { top: { fn: 'max', of: { kind: 'column', column: 'last_seq' } } },
         }),
       );
       expect(count[0]?.values['top']).toBe(501n);
-      expect(standby().reads).toBe(before + 1);
+      expect(standbyOf().reads).toBe(before + 1);
     } finally {
       await pg.delayReplay(0);
+      await routed.close();
     }
     await admitted();
   });
