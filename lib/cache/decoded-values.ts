@@ -12,7 +12,10 @@ export class DecodedValues {
   private readonly entries: LRUCache<string, { readonly bytes: Buffer; readonly value: unknown }>;
 
   constructor(maxBytes: number) {
-    this.entries = new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry) => Math.max(1, entry.bytes.length) });
+    this.entries = new LRUCache({
+      maxSize: maxBytes,
+      sizeCalculation: (entry) => Math.max(1, entry.bytes.length),
+    });
   }
 
   /**
