@@ -214,6 +214,9 @@ describe('flowInput: a 7.0 flow as the FlowInput variable', () => {
     expect(refused(() => flowInput(video({ tags: { a: 1 } }), ID))).toBe(
       'tags.a: tag values are strings in TAMS 7.0',
     );
+    expect(refused(() => flowInput(video({ tags: ['a'] }), ID))).toBe(
+      'tags: expected an object mapping tag names to strings',
+    );
     expect(refused(() => flowInput(video({ format: 'VIDEO' }), ID))).toMatch(
       /^format: expected one of urn:x-nmos/,
     );

@@ -91,6 +91,20 @@ const audio = z.strictObject({
 const image = z.strictObject({ frame_width: int, frame_height: int, aspect_ratio: ratio.optional() });
 const data = z.strictObject({ data_type: z.string().optional() });
 
+/**
+ * A tag map, kept as given. Not `z.record`: zod leaves a "__proto__" key out of a record it parses, and
+ * to TAMS that is a tag name like any other (the store keeps it as an own member, never a prototype).
+ */
+const tagMap = z.custom<Record<string, string>>().superRefine((value, ctx) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'expected an object mapping tag names to strings' });
+    return;
+  }
+  for (const [name, tag] of Object.entries(value))
+    if (typeof tag !== 'string')
+      ctx.addIssue({ code: 'custom', path: [name], message: 'tag values are strings in TAMS 7.0' });
+});
+
 /** flow-core.json; further properties are kept (7.0 allows them) and stored as given. */
 const flowCore = z.looseObject({
   id: z.string(),
@@ -100,7 +114,7 @@ const flowCore = z.looseObject({
   description: z.string().optional(),
   created_by: z.string().optional(),
   updated_by: z.string().optional(),
-  tags: z.record(z.string(), z.string('tag values are strings in TAMS 7.0')).optional(),
+  tags: tagMap.optional(),
   read_only: z.boolean().optional(),
   generation: int.optional(),
   avg_bit_rate: int.optional(),

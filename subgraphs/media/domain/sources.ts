@@ -138,7 +138,9 @@ export function withTag(
   value: string | null,
 ): Record<string, string> {
   const next = { ...tags };
-  if (value !== null) next[name] = value;
+  // defineProperty, not `next[name] = value`: a tag named "__proto__" would set the prototype instead.
+  if (value !== null)
+    Object.defineProperty(next, name, { value, enumerable: true, writable: true, configurable: true });
   else if (Object.prototype.hasOwnProperty.call(next, name)) delete next[name];
   else throw notFound(`tag ${JSON.stringify(name)}`);
   return { ...check(validateTags(next), 'tags') };

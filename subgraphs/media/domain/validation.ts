@@ -41,12 +41,15 @@ export const checkTagName = (v: string) => check(validateTagName(v), 'tag name')
 export const checkTagValue = (v: string) => check(validateTagValue(v), 'tag value');
 
 export function checkTags(tags: readonly TagInput[] | null | undefined): Record<string, string> {
-  const map: Record<string, string> = {};
+  const seen = new Set<string>();
   for (const t of tags ?? []) {
-    if (Object.prototype.hasOwnProperty.call(map, t.name))
+    if (seen.has(t.name))
       throw new DomainError('BAD_REQUEST', `tags: the tag ${JSON.stringify(t.name)} is given twice`);
-    map[t.name] = t.value;
+    seen.add(t.name);
   }
+  // fromEntries, not `map[name] = value`: a tag named "__proto__" is a tag like any other, where an
+  // assignment would set the object's prototype (and drop the tag without a word).
+  const map = Object.fromEntries((tags ?? []).map((t) => [t.name, t.value])) as Record<string, string>;
   return { ...check(validateTags(map), 'tags') };
 }
 
