@@ -274,7 +274,8 @@ export function flowInput(body: unknown, pathId: string): FlowInput {
   // What FlowInput does not name travels as additionalProperties, where the domain decides on it (a
   // multi-essence flow's essence_parameters included: it refuses them).
   const named = new Set([...Object.keys(FLOW_OF[format].shape), ...MANAGED]);
-  const extra = Object.fromEntries(Object.entries(f).filter(([k]) => !named.has(k)));
+  // From the body as sent, not zod's output: a loose object leaves a "__proto__" member out.
+  const extra = Object.fromEntries(Object.entries(body as object).filter(([k]) => !named.has(k)));
   return {
     sourceId: f.source_id,
     format,

@@ -302,6 +302,18 @@ describe('flow properties', () => {
     expect(await tagsOf()).toBe('{"__proto__":"q","a":"b"}');
   });
 
+  it('an additional flow property named __proto__ is kept as a member too', async () => {
+    const id = randomUUID();
+    const flow = JSON.parse(
+      `{"id":"${id}","source_id":"${randomUUID()}","format":"urn:x-nmos:format:data","codec":"text/plain",` +
+        `"essence_parameters":{},"__proto__":{"x":1}}`,
+    ) as Json;
+    expect((await rest.send('PUT', `/flows/${id}`, flow)).status).toBe(201);
+    const got = (await rest.send<Json>('GET', `/flows/${id}`)).body;
+    expect(Object.hasOwn(got, '__proto__')).toBe(true);
+    expect(JSON.stringify(got)).toContain('"__proto__":{"x":1}');
+  });
+
   it('read_only, bit rates and flow_collection', async () => {
     const id = await rest.createFlow();
     expect((await rest.send('GET', `/flows/${id}/read_only`)).body).toBe(false);
