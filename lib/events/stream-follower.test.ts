@@ -310,6 +310,12 @@ describe('two StreamFollowers racing [postgres]', () => {
     await eventually(() => a.isHolder, 'A holds the lease');
     b.start();
     const head = await db.executor.outboxHead();
+    // A new holder starts at the outbox head it reads after taking the lease (no history): an event
+    // written before it has read it would never be published. (CI once wrote in between and waited.)
+    await eventually(
+      async () => (await db.executor.lookup('outbox_cursors', 'consumer', [consumer]))[0]?.last_seq === head,
+      'the first cursor',
+    );
     await writeEvents(db.executor, flowEvent());
     a.wake();
     await eventually(async () => (await streamEntries(redis, prefix)).length === 1, 'the first event');
