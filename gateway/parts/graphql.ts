@@ -62,7 +62,7 @@ export async function startGraphQL(input: GraphQLInput): Promise<GraphQLPart> {
     analytics: config.subgraphs.analyticsUrl,
   };
   const remote = role === 'gateway';
-  // One breaker per subgraph URL: a hung part is answered at once while it is probed (decision 56).
+  // One circuit per subgraph: a hung part is answered at once while it is probed (decision 59).
   const circuits = new Map<string, SubgraphCircuit>();
   const circuitOf = (name: string) => {
     let circuit = circuits.get(name);

@@ -98,6 +98,37 @@ export async function startEmbedded(env: Readonly<Record<string, string>> = {}):
   };
 }
 
+/**
+ * The media and analytics roles on `ports` and a gateway over them (with `gatewayEnv`), started side by
+ * side (each start is seconds of module loading through tsx): every role migrates the shared database
+ * at start, in turn under the migrations' advisory lock, and the gateway reads the supergraph from the
+ * repository, so it needs the subgraphs' addresses, not their answers. Each role that started is pushed
+ * to `started`, for the caller to stop, even when another did not; then the first failure is thrown.
+ */
+export async function startSideBySide(
+  shared: Readonly<Record<string, string>>,
+  ports: { readonly media: number; readonly analytics: number },
+  gatewayEnv: Readonly<Record<string, string>>,
+  started: RoleProcess[],
+): Promise<{ media: RoleProcess; analytics: RoleProcess; gateway: RoleProcess }> {
+  const starting = await Promise.allSettled([
+    startRole('media', { ...shared, TAMS_PORT: String(ports.media) }),
+    startRole('analytics', { ...shared, TAMS_PORT: String(ports.analytics) }),
+    startRole('gateway', {
+      ...shared,
+      TAMS_PORT: '0',
+      TAMS_MEDIA_URL: `http://127.0.0.1:${ports.media}/graphql`,
+      TAMS_ANALYTICS_URL: `http://127.0.0.1:${ports.analytics}/graphql`,
+      ...gatewayEnv,
+    }),
+  ]);
+  for (const s of starting) if (s.status === 'fulfilled') started.push(s.value);
+  const failed = starting.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [media, analytics, gateway] = starting.map((s) => (s as PromiseFulfilledResult<RoleProcess>).value);
+  return { media: media!, analytics: analytics!, gateway: gateway! };
+}
+
 export interface DistributedDeployment {
   readonly gateway: RoleProcess;
   /** The media role now (replaced by `restartMedia`). */
@@ -141,25 +172,9 @@ export async function startDistributed(
       ...env,
     };
     const mediaEnv = { ...shared, TAMS_PORT: String(mediaPort) };
-    // The three start side by side (each start is seconds of module loading through tsx): every role
-    // migrates the shared database at start, in turn under the migrations' advisory lock, and the gateway
-    // reads the supergraph from the repository, so it needs the subgraphs' addresses, not their answers.
-    const starting = await Promise.allSettled([
-      startRole('media', mediaEnv),
-      startRole('analytics', { ...shared, TAMS_PORT: String(analyticsPort) }),
-      startRole('gateway', {
-        ...shared,
-        TAMS_PORT: '0',
-        TAMS_MEDIA_URL: `http://127.0.0.1:${mediaPort}/graphql`,
-        TAMS_ANALYTICS_URL: `http://127.0.0.1:${analyticsPort}/graphql`,
-      }),
-    ]);
-    // Those that started are stopped by close() even when another did not.
-    for (const s of starting) if (s.status === 'fulfilled') started.push(s.value);
-    const failed = starting.find((s) => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [firstMedia, analytics, gateway] = started as [RoleProcess, RoleProcess, RoleProcess];
-    let media = firstMedia;
+    const roles = await startSideBySide(shared, { media: mediaPort, analytics: analyticsPort }, {}, started);
+    const { analytics, gateway } = roles;
+    let media = roles.media;
     const token = await createToken({
       kind: 'postgres',
       url: postgres.url,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoleProcess } from '../../loadtest/stress/deployment.js';
-import { startRole, stopProcess } from '../../loadtest/stress/deployment.js';
+import { startSideBySide, stopProcess } from '../../loadtest/stress/deployment.js';
 import type { TestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import { createTestDatabase } from '../../lib/executor/test-support/postgres-test-database.js';
 import { eventually, WAIT_LIMIT_MS } from '../../lib/test-support/eventually.js';
@@ -35,27 +35,14 @@ beforeAll(async () => {
     TAMS_DATABASE_URL: db.url,
     TAMS_DATA_DIR: dir,
     TAMS_INTERNAL_SECRET: randomBytes(24).toString('hex'),
-    TAMS_PORT: '0',
   };
-  // The three start side by side (each start is seconds of module loading through tsx): the
-  // subgraphs' migrations take turns under their advisory lock, and the gateway reads the supergraph
-  // from the repository, so it needs the subgraphs' addresses, not their answers, to start.
   const [mediaPort, analyticsPort] = await Promise.all([freePort(), freePort()]);
-  const started = await Promise.allSettled([
-    startRole('media', { ...shared, TAMS_PORT: String(mediaPort) }),
-    startRole('analytics', { ...shared, TAMS_PORT: String(analyticsPort) }),
-    startRole('gateway', {
-      ...shared,
-      TAMS_MEDIA_URL: `http://127.0.0.1:${mediaPort}/graphql`,
-      TAMS_ANALYTICS_URL: `http://127.0.0.1:${analyticsPort}/graphql`,
-      TAMS_SUBGRAPH_TIMEOUT_MS: String(DEADLINE_MS),
-    }),
-  ]);
-  // Those that started are stopped by afterAll even when another did not.
-  for (const s of started) if (s.status === 'fulfilled') roles.push(s.value);
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  [media, , gateway] = roles as [RoleProcess, RoleProcess, RoleProcess];
+  ({ media, gateway } = await startSideBySide(
+    shared,
+    { media: mediaPort, analytics: analyticsPort },
+    { TAMS_SUBGRAPH_TIMEOUT_MS: String(DEADLINE_MS) },
+    roles,
+  ));
   headers = bearer(
     await createToken({ kind: 'postgres', url: db.url, poolSize: 1, statementTimeoutMs: 30_000 }),
   );

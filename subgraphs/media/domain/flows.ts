@@ -35,14 +35,11 @@ import {
 export type FlowRow = Row<'flows'>;
 
 /**
- * A flow read for a change, locked until the transaction ends. Changes write values derived from what
- * they read (the span of timerange, metadata_version + 1): without the lock, two
- * concurrent writers to one flow on PostgreSQL (READ COMMITTED) would both read N and one update would
- * be lost. (SQLite's BEGIN IMMEDIATE serialises whole transactions anyway.)
- */
-/**
- * The flow's row, or only `columns` of it, locked for the transaction (PostgreSQL: FOR UPDATE), so that
- * writers to one flow serialise on its row.
+ * A flow read for a change (its whole row, or only `columns` of it), locked until the transaction ends
+ * (PostgreSQL: FOR UPDATE). Changes write values derived from what they read (the span of timerange,
+ * metadata_version + 1): without the lock, two concurrent writers to one flow on PostgreSQL (READ
+ * COMMITTED) would both read N and one update would be lost. (SQLite's BEGIN IMMEDIATE serialises whole
+ * transactions anyway.)
  */
 export async function lockFlow(tx: Transaction, flowId: string): Promise<FlowRow | undefined>;
 export async function lockFlow<C extends ColumnName<'flows'>>(
